@@ -1,16 +1,3 @@
-// Package healthcert is the ITHC certificate model: a holder, any number of
-// health events (vaccinations, nucleic-acid tests, antibody tests, antigen
-// tests, recoveries) and the certificate that binds them to an issuer.
-//
-// The model has no wire format of its own: package hc1 carries it as the
-// native ITHC payload (see docs/format.md) and package dcc maps single events
-// to and from the EU DCC payload. Codes for diseases, vaccines, tests and
-// results are the code systems of package valueset (SNOMED CT, LOINC, EU DCC
-// value sets and ITHC's own extensions); the model stores them as strings.
-//
-// Start with Certificate and Certificate.Validate, which reports every
-// problem of a certificate at once. TransliterateICAO turns a name in native
-// script into the ICAO 9303 machine-readable form.
 package healthcert
 
 import "time"
@@ -223,11 +210,20 @@ type Recovery struct {
 	ValidUntil Date
 }
 
-func (*Vaccination) Type() EventType     { return TypeVaccination }
+// Type returns TypeVaccination.
+func (*Vaccination) Type() EventType { return TypeVaccination }
+
+// Type returns TypeNucleicAcidTest.
 func (*NucleicAcidTest) Type() EventType { return TypeNucleicAcidTest }
-func (*AntibodyTest) Type() EventType    { return TypeAntibodyTest }
-func (*AntigenTest) Type() EventType     { return TypeAntigenTest }
-func (*Recovery) Type() EventType        { return TypeRecovery }
+
+// Type returns TypeAntibodyTest.
+func (*AntibodyTest) Type() EventType { return TypeAntibodyTest }
+
+// Type returns TypeAntigenTest.
+func (*AntigenTest) Type() EventType { return TypeAntigenTest }
+
+// Type returns TypeRecovery.
+func (*Recovery) Type() EventType { return TypeRecovery }
 
 func (*Vaccination) isEvent()     {}
 func (*NucleicAcidTest) isEvent() {}

@@ -11,6 +11,21 @@
 //
 // Verifiers consume a Resolver; NewSigner precomputes everything the hot
 // path needs from a certificate, so a lookup does no parsing.
+//
+// What to use first:
+//
+//   - a verifier: LoadFiles (a file or a directory of PEM, DER or base64
+//     DER certificates) or NewStore with Store.Add / Store.AddChecked, and
+//     hand the Store to the verifier as its Resolver;
+//   - an issuer: GenerateCountry creates a country signing CA (CSCA) and a
+//     document signer (DSC) with the DCC key-usage OIDs, Country.WriteDir
+//     stores them, LoadPrivateKey reads a signing key back as a
+//     crypto.Signer (this is what `ithc pki init` does).
+//
+// Private keys are files in PKCS#8 PEM for now. Keys only ever leave this
+// package as crypto.Signer, so that a later key reference (issue 3: a
+// KeyRef naming either a file or a PKCS#11 token object in an HSM) plugs in
+// without changing the signing code.
 package trust
 
 import (

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/trust"
+	"github.com/ithc/ithc/verify"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return "" }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// runVerify runs "ithc verify": offline verification against signer
+// certificates from files or directories.
+func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("verify", "ithc verify --trust PATH [--trust PATH ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]", stderr)
+	var trustPaths stringList
+	fs.Var(&trustPaths, "trust", "signer certificates: a PEM/DER file or a directory of them (repeatable, required)")
+	now := fs.String("now", "", "verification time, RFC 3339 (default: now)")
+	skew := fs.Duration("skew", verify.DefaultClockSkew, "clock-skew allowance for issue and expiry times")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(trustPaths) == 0 {
+		return withHint(usageError("--trust is required"), "give the issuing country's document signer certificate, e.g. --trust cn-keys/dsc.pem")
+	}
+	text, err := readCode(pos, stdin, limits.MaxQRText)
+	if err != nil {
+		return err
+	}
+	opts := verify.Options{ClockSkew: *skew}
+	if *now != "" {
+		if opts.Now, err = time.Parse(time.RFC3339, *now); err != nil {
+			return usageError("--now: %v", err)
+		}
+	}
+	store, err := trust.LoadFiles(trustPaths...)
+	if err != nil {
+		return err
+	}
+	res := verify.New(store, opts).Verify(text)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		printResult(stdout, res)
+	}
+	if res.Status != verify.StatusVerified {
+		return &exitError{code: 1, err: errorString("")}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package verify
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ithc/ithc/hc1"
+	"github.com/ithc/ithc/trust"
+)
+
+// The benchmarks compare, in one run, the whole verification of a code
+// (decode, trust lookup, signature, key usage, validity, schema, result)
+// with the bare signature primitive on a digest, and report the ratio.
+// Targets: ES256 ≤ 1.10, PS256 ≤ 1.25; issuance vs ecdsa.Sign is reported
+// (later target ≤ 1.5).
+//
+//	go test -run '^$' -bench . -benchtime 2s ./verify/
+
+type benchCase struct {
+	verifier *Verifier
+	text     string
+	raw      func() bool
+}
+
+func newBenchCase(b *testing.B, alg string) *benchCase {
+	b.Helper()
+	k := testKeys(b)[alg]
+	store := trust.NewStore()
+	if err := store.Add(k.cert, "AT"); err != nil {
+		b.Fatal(err)
+	}
+	text := issue(b, k, false)
+	v := New(store, Options{Now: now})
+	if r := v.Verify(text); r.Status != StatusVerified {
+		b.Fatalf("Verify() = %s (%s)", r.Status, r.Detail)
+	}
+	digest := sha256.Sum256([]byte(text))
+	var raw func() bool
+	switch key := k.signer.(type) {
+	case *ecdsa.PrivateKey:
+		r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
+		if err != nil {
+			b.Fatal(err)
+		}
+		pub := &key.PublicKey
+		raw = func() bool { return ecdsa.Verify(pub, digest[:], r, s) }
+	case *rsa.PrivateKey:
+		opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+		sig, err := rsa.SignPSS(rand.Reader, key, crypto.SHA256, digest[:], opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pub := &key.PublicKey
+		raw = func() bool { return rsa.VerifyPSS(pub, crypto.SHA256, digest[:], sig, opts) == nil }
+	}
+	if !raw() {
+		b.Fatal("raw verify failed")
+	}
+	return &benchCase{v, text, raw}
+}
+
+func benchPair(b *testing.B, alg string) {
+	c := newBenchCase(b, alg)
+	b.Run("Verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if r := c.verifier.Verify(c.text); r.Status != StatusVerified {
+				b.Fatal(r.Detail)
+			}
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !c.raw() {
+				b.Fatal("raw verify failed")
+			}
+		}
+	})
+	b.Run("ratio", func(b *testing.B) {
+		var tv, tr time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			r := c.verifier.Verify(c.text)
+			t1 := time.Now()
+			ok := c.raw()
+			t2 := time.Now()
+			if r.Status != StatusVerified || !ok {
+				b.Fatal("verification failed")
+			}
+			tv += t1.Sub(t0)
+			tr += t2.Sub(t1)
+		}
+		b.ReportMetric(float64(tv)/float64(tr), "ratio")
+		b.ReportMetric(float64(tv-tr)/float64(b.N), "overhead-ns/op")
+	})
+}
+
+func BenchmarkES256(b *testing.B) { benchPair(b, "ES256") }
+func BenchmarkPS256(b *testing.B) { benchPair(b, "PS256") }
+
+func BenchmarkIssueES256(b *testing.B) {
+	k := testKeys(b)["ES256"]
+	key := k.signer.(*ecdsa.PrivateKey)
+	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: dccPayload()}
+	opts := hc1.SignOptions{Certificate: k.cert}
+	digest := sha256.Sum256([]byte("digest"))
+	var tv, tr time.Duration
+	var sink *big.Int
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := hc1.Sign(in, k.signer, opts); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		r, _, err := ecdsa.Sign(rand.Reader, key, digest[:])
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink = r
+		t2 := time.Now()
+		tv += t1.Sub(t0)
+		tr += t2.Sub(t1)
+	}
+	_ = sink
+	b.ReportMetric(float64(tv)/float64(tr), "ratio")
+	b.ReportMetric(float64(tv)/float64(b.N), "issue-ns/op")
+	b.ReportMetric(float64(tr)/float64(b.N), "raw-ns/op")
+}
