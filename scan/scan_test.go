@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"fmt"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -426,15 +425,6 @@ func FuzzDecode(f *testing.F) {
 	jpeg.Encode(&jb, qrImage(f, "HC1:X", 1, 2, nil), nil)
 	f.Add(jb.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		done := make(chan bool)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(3 * time.Second):
-				os.WriteFile(fmt.Sprintf("/tmp/slow-%d", time.Now().UnixNano()), data, 0o644)
-			}
-		}()
-		defer close(done)
 		text, err := Decode(bytes.NewReader(data))
 		if err != nil && text != "" {
 			t.Errorf("Decode() = %q with error %v; want no text on error", text, err)

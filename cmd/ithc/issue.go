@@ -99,6 +99,15 @@ func issueCode(cert *healthcert.Certificate, key crypto.Signer, dsc *x509.Certif
 		}
 		cert.ID = id
 	}
+	if cert.IssuedAt.Before(dsc.NotBefore) || cert.IssuedAt.After(dsc.NotAfter) {
+		return "", withHint(fmt.Errorf("issued_at %s is outside the document signer's validity (%s to %s)",
+			timeString(cert.IssuedAt), timeString(dsc.NotBefore), timeString(dsc.NotAfter)),
+			"leave issued_at out to issue now, or sign with a document signer valid at that time")
+	}
+	if cert.ExpiresAt.After(dsc.NotAfter) {
+		return "", withHint(fmt.Errorf("expires_at %s is after the document signer expires (%s): verifiers would reject the code",
+			timeString(cert.ExpiresAt), timeString(dsc.NotAfter)), "shorten the validity or use a newer document signer")
+	}
 	if err := cert.Holder.Name.FillICAO(); err != nil {
 		return "", err
 	}

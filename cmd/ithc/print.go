@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/verify"
@@ -44,7 +45,7 @@ func printResult(w io.Writer, r *verify.Result) {
 // printCertificate writes the holder, certificate data and events.
 func printCertificate(w io.Writer, c *healthcert.Certificate, kind string) {
 	n := c.Holder.Name
-	fmt.Fprintf(w, "  holder:  %s (%s), born %s", strings.TrimSpace(n.Family+" "+n.Given), n.MRZ(), orDash(c.Holder.DateOfBirth.String()))
+	fmt.Fprintf(w, "  holder:  %s (%s), born %s", displayName(n), n.MRZ(), orDash(c.Holder.DateOfBirth.String()))
 	if c.Holder.Sex != "" {
 		fmt.Fprintf(w, ", sex %s", c.Holder.Sex)
 	}
@@ -57,6 +58,24 @@ func printCertificate(w io.Writer, c *healthcert.Certificate, kind string) {
 	for i, e := range c.Events {
 		fmt.Fprintf(w, "  event %d: %s\n", i+1, describeEvent(e))
 	}
+}
+
+// displayName writes a name family name first, as travel documents do:
+// "张伟" for Han names, "Müller Jürgen" otherwise.
+func displayName(n healthcert.Name) string {
+	if isHan(n.Family) && isHan(n.Given) {
+		return n.Family + n.Given
+	}
+	return strings.TrimSpace(n.Family + " " + n.Given)
+}
+
+func isHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // describeEvent is a one-line summary of an event.
