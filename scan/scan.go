@@ -91,7 +91,9 @@ func checkSize(w, h int) error {
 // the image as it is with the adaptive (hybrid) binariser, then with the
 // global-histogram binariser, then with a white quiet zone added around it
 // (real scans often crop codes tight), then inverted (light modules on a
-// dark background), each with the TRY_HARDER hint. The first success wins.
+// dark background), then resampled by 5/4 (codes drawn at a non-integer
+// number of pixels per module), each with the TRY_HARDER hint. The first
+// success wins.
 func Image(img image.Image) (string, error) {
 	if img == nil {
 		return "", fmt.Errorf("%w: nil image", ErrFormat)
@@ -130,6 +132,17 @@ func Image(img image.Image) (string, error) {
 	} else {
 		attempts = append(attempts, attempt{lum, w, h, false, true})
 	}
+	// Codes rendered at a non-integer number of pixels per module (modules
+	// alternately n and n+1 pixels wide) can defeat the reader's sampling
+	// grid; resampling by 5/4, or 4/5 where that would exceed the pixel
+	// limit, moves the module edges and reads them.
+	num, den := 5, 4
+	if int64(w)*int64(h)*25/16 > limits.MaxImagePixels {
+		num, den = 4, 5
+	}
+	if rw, rh := w*num/den, h*num/den; min(rw, rh) >= minQRPixels {
+		attempts = append(attempts, attempt{resample(lum, w, h, rw, rh), rw, rh, false, false})
+	}
 	var last error
 	found := false
 	for _, a := range attempts {
@@ -147,6 +160,18 @@ func Image(img image.Image) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrUnreadable, last)
 	}
 	return "", fmt.Errorf("%w in a %d×%d image", ErrNoCode, w, h)
+}
+
+// resample scales a luminance plane to rw×rh by nearest neighbour.
+func resample(lum []byte, w, h, rw, rh int) []byte {
+	out := make([]byte, rw*rh)
+	for y := 0; y < rh; y++ {
+		row := lum[(y*h/rh)*w:]
+		for x := 0; x < rw; x++ {
+			out[y*rw+x] = row[x*w/rw]
+		}
+	}
+	return out
 }
 
 // minQRPixels is the side of the smallest QR code (version 1, 21 modules)

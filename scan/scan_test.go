@@ -477,3 +477,74 @@ func TestPatternedImageBounded(t *testing.T) {
 		t.Errorf("Image(2×2 tiles) = %q, %v; want HC1:ABC", got, err)
 	}
 }
+
+// TestDGCPNGFiles decodes the PNG files that several countries keep beside
+// their test vectors (png/ folders), rendered by their own tools at sizes
+// and scales of their choosing. Each must decode to the PREFIX of the
+// vector of the same name. Ireland's *_aztec.png files show Aztec symbols,
+// which HCERT also allows but this QR scanner does not read: they must be
+// refused, never misread.
+func TestDGCPNGFiles(t *testing.T) {
+	prefixes := map[string]string{} // vector folder (above 2DCode) + stem → PREFIX
+	root := filepath.Join(testdataDir(t), "dgc")
+	for _, f := range dgcVectors(t) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v dgcVector
+		if json.Unmarshal(data, &v) != nil || v.Prefix == "" {
+			continue
+		}
+		stem := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".json"), "_Raw")
+		prefixes[filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(f))), stem)] = v.Prefix
+	}
+	var pngs []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".png") && filepath.Base(filepath.Dir(p)) == "png" {
+			pngs = append(pngs, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	matched := 0
+	for _, p := range pngs {
+		rel, _ := filepath.Rel(root, p)
+		stem := strings.TrimSuffix(filepath.Base(p), ".png")
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(f)
+		f.Close()
+		if strings.HasSuffix(stem, "_aztec") {
+			if err == nil {
+				t.Errorf("%s: Decode() = %.20q, want a refusal (an Aztec symbol)", rel, got)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Decode() error: %v", rel, err)
+			continue
+		}
+		// png/ sits beside 2DCode/ or inside it.
+		base := filepath.Dir(filepath.Dir(p))
+		if filepath.Base(base) == "2DCode" {
+			base = filepath.Dir(base)
+		}
+		want, ok := prefixes[filepath.Join(base, stem)]
+		if !ok {
+			continue
+		}
+		matched++
+		if got != want {
+			t.Errorf("%s: Decode() = %.30q…, want the vector's PREFIX %.30q…", rel, got, want)
+		}
+	}
+	if matched == 0 {
+		t.Errorf("no png file matched a vector (of %d files)", len(pngs))
+	}
+	t.Logf("%d png files, %d compared with their vector's PREFIX", len(pngs), matched)
+}
