@@ -38,6 +38,9 @@ func printResult(w io.Writer, r *verify.Result) {
 		}
 	}
 	if c := r.Certificate; c != nil {
+		if r.Status != verify.StatusVerified {
+			fmt.Fprintln(w, "  content as decoded, NOT verified — do not rely on it:")
+		}
 		printCertificate(w, c, r.PayloadKind)
 	}
 }
