@@ -90,9 +90,14 @@ var releases = []release{
 // then returned, to report every other problem too.
 func releaseFor(ver string) (rel release, ok bool) {
 	latest := releases[len(releases)-1]
-	parts := strings.Split(ver, ".")
-	if len(parts) != 3 {
-		return latest, false
+	var parts [3]string
+	rest := ver
+	for i := range parts {
+		var found bool
+		parts[i], rest, found = strings.Cut(rest, ".")
+		if found != (i < 2) {
+			return latest, false
+		}
 	}
 	var v [3]int
 	for i, s := range parts {
@@ -121,8 +126,10 @@ type checker struct {
 	problems []Problem
 }
 
-func (c *checker) add(field, format string, args ...any) {
-	c.problems = append(c.problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+// add records a problem at field. The field's text is built only here, so
+// that a valid payload is checked without building any.
+func (c *checker) add(field path, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Field: field.String(), Message: fmt.Sprintf(format, args...)})
 }
 
 // Check validates p against the EU DCC JSON schema of its version — the
@@ -154,29 +161,29 @@ func (p *Payload) Check(sets *valueset.Sets) error {
 
 	switch {
 	case p.null&bVer != 0:
-		c.add("ver", "null, want string")
+		c.add(path{key: "ver"}, "null, want string")
 	case parsed && p.seen&bVer == 0 || !parsed && p.Version == "":
-		c.add("ver", "is required")
+		c.add(path{key: "ver"}, "is required")
 	case !versionPattern(p.Version):
-		c.add("ver", "%q does not match ^\\d+.\\d+.\\d+$", p.Version)
+		c.add(path{key: "ver"}, "%q does not match ^\\d+.\\d+.\\d+$", p.Version)
 	case !ok:
-		c.add("ver", "unsupported version %q: this verifier knows schema releases %s to %s", p.Version, releases[0].name, rel.name)
+		c.add(path{key: "ver"}, "unsupported version %q: this verifier knows schema releases %s to %s", p.Version, releases[0].name, rel.name)
 	}
 
 	switch {
 	case p.null&bNam != 0:
-		c.add("nam", "null, want object")
+		c.add(path{key: "nam"}, "null, want object")
 	case parsed && p.seen&bNam == 0:
-		c.add("nam", "is required")
+		c.add(path{key: "nam"}, "is required")
 	default:
 		c.name(&p.Name)
 	}
 
 	switch {
 	case p.null&bDob != 0:
-		c.add("dob", "null, want string")
+		c.add(path{key: "dob"}, "null, want string")
 	case parsed && p.seen&bDob == 0:
-		c.add("dob", "is required")
+		c.add(path{key: "dob"}, "is required")
 	default:
 		c.dob(p.DateOfBirth)
 	}
@@ -188,24 +195,24 @@ func (p *Payload) Check(sets *valueset.Sets) error {
 		count int
 	}{{"v", bV, len(p.Vaccinations)}, {"t", bT, len(p.Tests)}, {"r", bR, len(p.Recoveries)}} {
 		if p.null&g.bit != 0 {
-			c.add(g.key, "null, want array")
+			c.add(path{key: g.key}, "null, want array")
 			continue
 		}
 		if p.seen&g.bit != 0 || g.count > 0 {
 			groups++
 			entries += g.count
 			if g.count == 0 {
-				c.add(g.key, "empty array, want exactly 1 entry")
+				c.add(path{key: g.key}, "empty array, want exactly 1 entry")
 			} else if g.count > 1 {
-				c.add(g.key, "%d entries, want exactly 1", g.count)
+				c.add(path{key: g.key}, "%d entries, want exactly 1", g.count)
 			}
 		}
 	}
 	switch {
 	case groups == 0:
-		c.add("payload", "one of v, t, r is required")
+		c.add(path{}, "one of v, t, r is required")
 	case groups > 1:
-		c.add("payload", "%d of v, t, r present (%d entries), want exactly one", groups, entries)
+		c.add(path{}, "%d of v, t, r present (%d entries), want exactly one", groups, entries)
 	}
 	for i := range p.Vaccinations {
 		c.vaccination(i, &p.Vaccinations[i])
@@ -239,7 +246,7 @@ func (f fieldState) has(bit uint32, zero bool) bool {
 // str checks one string field: presence, null, length in characters and a
 // pattern. It returns whether the value is present and should be checked
 // further.
-func (c *checker) str(f fieldState, field string, bit uint32, v string, required bool, maxLen int) bool {
+func (c *checker) str(f fieldState, field path, bit uint32, v string, required bool, maxLen int) bool {
 	if f.null&bit != 0 {
 		c.add(field, "null, want string")
 		return false
@@ -258,13 +265,13 @@ func (c *checker) str(f fieldState, field string, bit uint32, v string, required
 	return true
 }
 
-func (c *checker) member(field, setID, code string) {
+func (c *checker) member(field path, setID, code string) {
 	if c.sets.Defines(setID) && !c.sets.Has(setID, code) {
 		c.add(field, "%q is not a code of value set %s", code, setID)
 	}
 }
 
-func (c *checker) country(field, code string) {
+func (c *checker) country(field path, code string) {
 	if !strings.ContainsFunc(code, func(r rune) bool { return r >= 'A' && r <= 'Z' }) {
 		c.add(field, "%q does not match [A-Z]{1,10}", code)
 	}
@@ -278,21 +285,21 @@ func (c *checker) country(field, code string) {
 func (c *checker) name(n *Name) {
 	f := fieldState{n.seen, n.null, n.seen|n.null != 0}
 	max := c.rel.maxLen
-	c.str(f, "nam.fn", bFn, n.Family, false, max)
-	c.str(f, "nam.gn", bGn, n.Given, false, max)
-	hasFnt := c.str(f, "nam.fnt", bFnt, n.FamilyICAO, false, max)
-	hasGnt := c.str(f, "nam.gnt", bGnt, n.GivenICAO, false, max)
+	c.str(f, path{group: 'n', key: "fn"}, bFn, n.Family, false, max)
+	c.str(f, path{group: 'n', key: "gn"}, bGn, n.Given, false, max)
+	hasFnt := c.str(f, path{group: 'n', key: "fnt"}, bFnt, n.FamilyICAO, false, max)
+	hasGnt := c.str(f, path{group: 'n', key: "gnt"}, bGnt, n.GivenICAO, false, max)
 	if hasFnt && !icaoPattern(n.FamilyICAO) {
-		c.add("nam.fnt", "%q does not match ^[A-Z<]*$", n.FamilyICAO)
+		c.add(path{group: 'n', key: "fnt"}, "%q does not match ^[A-Z<]*$", n.FamilyICAO)
 	}
 	if hasGnt && !icaoPattern(n.GivenICAO) {
-		c.add("nam.gnt", "%q does not match ^[A-Z<]*$", n.GivenICAO)
+		c.add(path{group: 'n', key: "gnt"}, "%q does not match ^[A-Z<]*$", n.GivenICAO)
 	}
 	switch {
 	case c.rel.fntOrGnt && !hasFnt && !hasGnt:
-		c.add("nam", "fnt or gnt is required")
+		c.add(path{key: "nam"}, "fnt or gnt is required")
 	case !c.rel.fntOrGnt && !hasFnt && f.null&bFnt == 0:
-		c.add("nam.fnt", "is required")
+		c.add(path{group: 'n', key: "fnt"}, "is required")
 	}
 }
 
@@ -300,32 +307,32 @@ func (c *checker) dob(s string) {
 	switch c.rel.dob {
 	case dobDate:
 		if len(s) < 10 || (s[:2] != "19" && s[:2] != "20") || !dateLenient(s) {
-			c.add("dob", "%q is not a date YYYY-MM-DD in 1900-2099", s)
+			c.add(path{key: "dob"}, "%q is not a date YYYY-MM-DD in 1900-2099", s)
 		}
 	default:
 		if s == "" && c.rel.dob == dobPartialOrEmpty {
 			return
 		}
 		if !partialDOB(s) {
-			c.add("dob", "%q does not match ^(19|20)\\d\\d(-\\d\\d){0,2}$", s)
+			c.add(path{key: "dob"}, "%q does not match ^(19|20)\\d\\d(-\\d\\d){0,2}$", s)
 		}
 	}
 }
 
 // date checks a "format": "date" field, leniently.
-func (c *checker) date(field, s string) {
+func (c *checker) date(field path, s string) {
 	if !dateLenient(s) {
 		c.add(field, "%q is not a date YYYY-MM-DD", s)
 	}
 }
 
-func (c *checker) dateTime(field, s string) {
+func (c *checker) dateTime(field path, s string) {
 	if _, err := parseDateTime(s); err != nil {
 		c.add(field, "%q is not a date-time: %v", s, err)
 	}
 }
 
-func (c *checker) dose(f fieldState, field string, bit uint32, v int) {
+func (c *checker) dose(f fieldState, field path, bit uint32, v int) {
 	if f.null&bit != 0 {
 		c.add(field, "null, want integer")
 		return
@@ -342,75 +349,81 @@ func (c *checker) dose(f fieldState, field string, bit uint32, v int) {
 	}
 }
 
+// with returns the path of field key of the object at p.
+func (p path) with(key string) path {
+	p.key = key
+	return p
+}
+
 // common checks tg, co, is and ci of an entry.
-func (c *checker) common(f fieldState, at string, tg, co, is, ci string) {
-	if c.str(f, at+".tg", bTg, tg, true, 0) {
-		c.member(at+".tg", valueset.DiseaseAgentTargeted, tg)
+func (c *checker) common(f fieldState, at path, tg, co, is, ci string) {
+	if c.str(f, at.with("tg"), bTg, tg, true, 0) {
+		c.member(at.with("tg"), valueset.DiseaseAgentTargeted, tg)
 	}
-	if c.str(f, at+".co", bCo, co, true, 0) {
-		c.country(at+".co", co)
+	if c.str(f, at.with("co"), bCo, co, true, 0) {
+		c.country(at.with("co"), co)
 	}
-	c.str(f, at+".is", bIs, is, true, c.rel.maxLen)
-	c.str(f, at+".ci", bCi, ci, true, c.rel.maxLen)
+	c.str(f, at.with("is"), bIs, is, true, c.rel.maxLen)
+	c.str(f, at.with("ci"), bCi, ci, true, c.rel.maxLen)
 }
 
 func (c *checker) vaccination(i int, v *Vaccination) {
-	at := "v[" + strconv.Itoa(i) + "]"
+	at := path{group: 'v', index: i}
 	f := fieldState{v.seen, v.null, v.seen|v.null != 0}
 	c.common(f, at, v.Disease, v.Country, v.Issuer, v.ID)
-	if c.str(f, at+".vp", bVp, v.VaccineType, true, 0) {
-		c.member(at+".vp", valueset.VaccineTypes, v.VaccineType)
+	if c.str(f, at.with("vp"), bVp, v.VaccineType, true, 0) {
+		c.member(at.with("vp"), valueset.VaccineTypes, v.VaccineType)
 	}
-	c.str(f, at+".mp", bMp, v.Product, true, 0)
-	if c.str(f, at+".ma", bMa, v.Manufacturer, true, 0) {
-		c.member(at+".ma", valueset.VaccineAuthHolders, v.Manufacturer)
+	c.str(f, at.with("mp"), bMp, v.Product, true, 0)
+	if c.str(f, at.with("ma"), bMa, v.Manufacturer, true, 0) {
+		c.member(at.with("ma"), valueset.VaccineAuthHolders, v.Manufacturer)
 	}
-	c.dose(f, at+".dn", bDn, v.DoseNumber)
-	c.dose(f, at+".sd", bSd, v.TotalDoses)
-	if c.str(f, at+".dt", bDt, v.Date, true, 0) {
-		c.date(at+".dt", v.Date)
+	c.dose(f, at.with("dn"), bDn, v.DoseNumber)
+	c.dose(f, at.with("sd"), bSd, v.TotalDoses)
+	if c.str(f, at.with("dt"), bDt, v.Date, true, 0) {
+		c.date(at.with("dt"), v.Date)
 	}
 }
 
 func (c *checker) test(i int, t *Test) {
-	at := "t[" + strconv.Itoa(i) + "]"
+	at := path{group: 't', index: i}
 	f := fieldState{t.seen, t.null, t.seen|t.null != 0}
 	c.common(f, at, t.Disease, t.Country, t.Issuer, t.ID)
 	// tt is required but not checked against the value set: schema 1.0.0
 	// left it free text, issuers kept writing free text in 1.0.x (Ireland's
 	// "COVID-19 test", which the conformance data expects to pass), and which
 	// test types a country accepts is an acceptance rule, not the schema.
-	c.str(f, at+".tt", bTt, t.Type, true, 0)
-	c.str(f, at+".nm", bNm, t.Name, false, c.rel.nmMaxLen)
+	c.str(f, at.with("tt"), bTt, t.Type, true, 0)
+	c.str(f, at.with("nm"), bNm, t.Name, false, c.rel.nmMaxLen)
 	// The device id applies to rapid antigen tests; issuers of NAAT
 	// certificates write it empty (HU, IT), which is no device to check.
-	if c.str(f, at+".ma", bMa, t.Device, false, 0) && (t.Device != "" || t.Type == TestTypeRAT) {
-		c.member(at+".ma", valueset.TestManufacturers, t.Device)
+	if c.str(f, at.with("ma"), bMa, t.Device, false, 0) && (t.Device != "" || t.Type == TestTypeRAT) {
+		c.member(at.with("ma"), valueset.TestManufacturers, t.Device)
 	}
-	if c.str(f, at+".sc", bSc, t.SampleTime, true, 0) {
-		c.dateTime(at+".sc", t.SampleTime)
+	if c.str(f, at.with("sc"), bSc, t.SampleTime, true, 0) {
+		c.dateTime(at.with("sc"), t.SampleTime)
 	}
-	if c.rel.resultTimeDef && c.str(f, at+".dr", bDr, t.ResultTime, false, 0) {
-		c.dateTime(at+".dr", t.ResultTime)
+	if c.rel.resultTimeDef && c.str(f, at.with("dr"), bDr, t.ResultTime, false, 0) {
+		c.dateTime(at.with("dr"), t.ResultTime)
 	}
-	if c.str(f, at+".tr", bTr, t.Result, true, 0) {
-		c.member(at+".tr", valueset.TestResults, t.Result)
+	if c.str(f, at.with("tr"), bTr, t.Result, true, 0) {
+		c.member(at.with("tr"), valueset.TestResults, t.Result)
 	}
-	c.str(f, at+".tc", bTc, t.Centre, c.rel.tcRequired, c.rel.maxLen)
+	c.str(f, at.with("tc"), bTc, t.Centre, c.rel.tcRequired, c.rel.maxLen)
 }
 
 func (c *checker) recovery(i int, r *Recovery) {
-	at := "r[" + strconv.Itoa(i) + "]"
+	at := path{group: 'r', index: i}
 	f := fieldState{r.seen, r.null, r.seen|r.null != 0}
 	c.common(f, at, r.Disease, r.Country, r.Issuer, r.ID)
-	if c.str(f, at+".fr", bFr, r.FirstPositive, true, 0) {
-		c.date(at+".fr", r.FirstPositive)
+	if c.str(f, at.with("fr"), bFr, r.FirstPositive, true, 0) {
+		c.date(at.with("fr"), r.FirstPositive)
 	}
-	if c.str(f, at+".df", bDf, r.ValidFrom, true, 0) {
-		c.date(at+".df", r.ValidFrom)
+	if c.str(f, at.with("df"), bDf, r.ValidFrom, true, 0) {
+		c.date(at.with("df"), r.ValidFrom)
 	}
-	if c.str(f, at+".du", bDu, r.ValidUntil, true, 0) {
-		c.date(at+".du", r.ValidUntil)
+	if c.str(f, at.with("du"), bDu, r.ValidUntil, true, 0) {
+		c.date(at.with("du"), r.ValidUntil)
 	}
 }
 

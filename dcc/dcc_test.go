@@ -680,3 +680,29 @@ func TestMarshalKeepsEmptyOptional(t *testing.T) {
 		t.Errorf("re-encoded t[0] has tc, which the input did not have")
 	}
 }
+
+func TestReleaseFor(t *testing.T) {
+	for _, tc := range []struct {
+		ver  string
+		want string
+		ok   bool
+	}{
+		{"1.3.3", "1.3.3", true},
+		{"1.0.4", "1.0.1", true},
+		{"1.2.0", "1.2.0", true},
+		{"1.9.0", "1.3.3", true},
+		{"2.0.0", "1.3.3", false},
+		{"1.2.3.4", "1.3.3", false},
+		{"1.2", "1.3.3", false},
+		{"1..3", "1.3.3", false},
+		{"", "1.3.3", false},
+		{"1.+2.3", "1.3.3", false},
+		{"1.-2.3", "1.3.3", false},
+		{"1.3.3.", "1.3.3", false},
+	} {
+		rel, ok := releaseFor(tc.ver)
+		if rel.name != tc.want || ok != tc.ok {
+			t.Errorf("releaseFor(%q) = %s, %v, want %s, %v", tc.ver, rel.name, ok, tc.want, tc.ok)
+		}
+	}
+}

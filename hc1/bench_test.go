@@ -1,6 +1,8 @@
 package hc1
 
 import (
+	"bytes"
+	"compress/zlib"
 	"testing"
 	"time"
 )
@@ -59,4 +61,39 @@ func BenchmarkStages(b *testing.B) {
 			sigBuffers.Put(bp)
 		}
 	})
+}
+
+// BenchmarkInflateHuffman inflates a DCC code compressed as most issuers
+// do, in one dynamic-Huffman block (Sign mostly writes stored blocks, which
+// BenchmarkStages/zlib measures).
+func BenchmarkInflateHuffman(b *testing.B) {
+	k := testKeys(b)["ES256"]
+	in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: dccPayload()}
+	for range 200 {
+		cose, err := SignCOSE(in, k.signer, SignOptions{Certificate: k.cert})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+		if _, err := zw.Write(cose); err != nil {
+			b.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			b.Fatal(err)
+		}
+		z := buf.Bytes()
+		if z[2]>>1&3 != 2 { // BTYPE of the first block: want dynamic Huffman
+			continue
+		}
+		var dst []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			if dst, err = inflateInto(dst, z); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	b.Skip("deflate picked no dynamic-Huffman block in 200 signatures")
 }

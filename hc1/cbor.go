@@ -40,8 +40,10 @@ var errTruncated = errors.New("unexpected end of data")
 type reader struct {
 	data []byte
 	off  int
-	// lazyText skips the UTF-8 check of text strings in skip: set while
-	// skipping a payload that its own decoder validates.
+	// lazyText skips, in skip, the UTF-8 check of text strings and the
+	// duplicate check of map keys: set while skipping a payload whose own
+	// decoder (dcc.ParseCBOR, UnmarshalNative) checks both. Map keys are
+	// still read as in any map (integers, definite-length UTF-8 text).
 	lazyText bool
 }
 
@@ -428,6 +430,9 @@ func (r *reader) skip(depth int) error {
 		if err != nil {
 			return err
 		}
+		if r.lazyText {
+			return r.skipPairs(n, depth)
+		}
 		k := newKeyer(n)
 		for {
 			_, ok, err := k.next(r, depth)
@@ -445,6 +450,38 @@ func (r *reader) skip(depth int) error {
 		return r.skip(depth + 1)
 	}
 	return nil
+}
+
+// skipPairs reads over the n pairs (n may be indefinite) of a map whose
+// head skip has read, reading each key as keyer.next does, but without
+// checking for duplicates: for lazyText.
+func (r *reader) skipPairs(n uint64, depth int) error {
+	for i := uint64(0); ; i++ {
+		if n == indefinite {
+			if i >= limits.MaxCBORItems {
+				return r.errorf("map exceeds the limit of %d pairs", limits.MaxCBORItems)
+			}
+			if r.atBreak() {
+				return nil
+			}
+		} else if i >= n {
+			return nil
+		}
+		m, ok := r.peekMajor()
+		if !ok {
+			return r.errorf("%v", errTruncated)
+		}
+		if m == majorText {
+			if _, err := r.readTextBytes(); err != nil {
+				return err
+			}
+		} else if err := r.skip(depth + 1); err != nil {
+			return err
+		}
+		if err := r.skip(depth + 1); err != nil {
+			return err
+		}
+	}
 }
 
 func describe(major byte, arg uint64) string {

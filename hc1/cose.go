@@ -2,6 +2,7 @@ package hc1
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ithc/ithc/dcc"
@@ -130,20 +131,25 @@ var (
 // untagged, or tag 61 (CWT) around tag 18; nothing may follow it.
 func ParseCOSE(cose []byte) (*Code, error) {
 	c := new(Code)
-	if err := c.parseEnvelope(cose); err != nil {
+	if err := parseCOSEInto(c, cose); err != nil {
 		return nil, err
+	}
+	return c, nil
+}
+
+// parseCOSEInto is ParseCOSE filling in the zero Code c.
+func parseCOSEInto(c *Code, cose []byte) error {
+	if err := c.parseEnvelope(cose); err != nil {
+		return err
 	}
 	claims, raw, err := parseClaims(c.Payload)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.Claims = claims
 	c.RawPayload = raw.raw
 	c.Kind = raw.kind
-	if err := c.decodePayload(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.decodePayload()
 }
 
 func (c *Code) parseEnvelope(cose []byte) error {
@@ -173,7 +179,8 @@ func (c *Code) parseEnvelope(cose []byte) error {
 	case len(tags) == 0, len(tags) == 1 && tags[0] == tagCOSESign1,
 		len(tags) == 2 && tags[0] == tagCWT && tags[1] == tagCOSESign1:
 	default:
-		return stageErrf(StageCOSE, "unexpected tags %v (want none, [18] or [61 18])", tags)
+		// A copy: formatting tags itself would move tagBuf to the heap.
+		return stageErrf(StageCOSE, "unexpected tags %v (want none, [18] or [61 18])", slices.Clone(tags))
 	}
 	switch len(tags) {
 	case 1:
@@ -315,7 +322,9 @@ type subClaim struct {
 
 // ParseClaims decodes a CWT claims set (StageCWT) and returns the claims,
 // the payload kind and the raw CBOR of the hcert sub-claim. Unknown claims
-// are ignored; duplicate keys are not.
+// are ignored; duplicate keys are not. The sub-claim itself is only checked
+// to be well-formed: its decoder (dcc.ParseCBOR, UnmarshalNative) checks its
+// text and its keys.
 func ParseClaims(cwt []byte) (Claims, PayloadKind, []byte, error) {
 	c, s, err := parseClaims(cwt)
 	if err != nil {
@@ -399,7 +408,8 @@ func readHCERT(r *reader) (subClaim, error) {
 			break
 		}
 		start := r.off
-		// The DCC and native decoders check UTF-8 themselves.
+		// The DCC and native decoders check UTF-8 and duplicate keys
+		// themselves: skip only finds the extent of their payload.
 		r.lazyText = key.kind == majorUint && (key.i == SubClaimDCC || key.i == NativeKey)
 		err = r.skip(3)
 		r.lazyText = false

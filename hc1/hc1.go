@@ -89,19 +89,60 @@ var (
 // zlib, COSE_Sign1, CWT claims and payload. It does not verify the
 // signature. Errors are *Error.
 func Parse(text string) (*Code, error) {
+	// A Scratch used once: the Code's buffers are never overwritten.
+	return new(Scratch).Parse(text)
+}
+
+// Scratch is reusable working memory for decoding codes: the Base45 and
+// zlib output of the last code parsed with it, and the Code itself. The
+// zero value is ready to use. A Scratch must not be used concurrently.
+//
+// A verifier that decodes many codes keeps Scratches in a pool to decode
+// without allocating these buffers.
+type Scratch struct {
+	compressed []byte
+	cose       []byte
+	code       Code
+}
+
+// maxScratch bounds the buffers a Scratch keeps between calls, so that one
+// large code does not pin its memory in a pool.
+const maxScratch = 16 << 10
+
+// Parse is Parse decoding into s. The returned Code is s's own and is
+// overwritten by the next call of s.Parse: its byte slices (Protected,
+// Payload, Signature, KID, RawPayload) alias s's buffers. Its strings, its
+// DCC payload and its native certificate never alias them: they are copies,
+// and stay valid after s is reused.
+func (s *Scratch) Parse(text string) (*Code, error) {
+	if cap(s.compressed) > maxScratch {
+		s.compressed = nil
+	}
+	if cap(s.cose) > maxScratch {
+		s.cose = nil
+	}
 	b45, err := Unprefix(text)
 	if err != nil {
 		return nil, err
 	}
-	compressed, err := DecodeBase45(b45)
+	if len(b45) > limits.MaxQRText {
+		return nil, stageErr(StageBase45, fmt.Errorf("%d characters: %w", len(b45), ErrTooLarge))
+	}
+	compressed, err := base45.DecodeInto(s.compressed[:0], b45)
+	if err != nil {
+		return nil, stageErr(StageBase45, err)
+	}
+	s.compressed = compressed
+	cose, err := inflateInto(s.cose[:0], compressed)
 	if err != nil {
 		return nil, err
 	}
-	cose, err := Inflate(compressed)
-	if err != nil {
+	s.cose = cose
+	s.code = Code{}
+	if err := parseCOSEInto(&s.code, cose); err != nil {
 		return nil, err
 	}
-	return ParseCOSE(cose)
+	return &s.code, nil
 }
 
 // Unprefix checks the length bound and the "HC1:" prefix of text and
@@ -136,8 +177,9 @@ func DecodeBase45(s string) ([]byte, error) {
 // inflater is a pooled zlib reader with its source: a zlib reader holds
 // about 40 KiB of state, which is too much to allocate per code.
 type inflater struct {
-	src bytes.Reader
-	zr  io.ReadCloser
+	src  bytes.Reader
+	zr   io.ReadCloser
+	fast inflateState
 }
 
 var inflaters sync.Pool
@@ -147,6 +189,11 @@ var inflaters sync.Pool
 // the end of the stream. Data that is not zlib is an error: there is no
 // fallback to uncompressed COSE.
 func Inflate(compressed []byte) ([]byte, error) {
+	return inflateInto(nil, compressed)
+}
+
+// inflateInto is Inflate appending to dst[:0], growing it as needed.
+func inflateInto(dst, compressed []byte) ([]byte, error) {
 	if len(compressed) == 0 {
 		return nil, stageErrf(StageZlib, "no data")
 	}
@@ -154,6 +201,20 @@ func Inflate(compressed []byte) ([]byte, error) {
 	if f == nil {
 		f = new(inflater)
 	}
+	size := min(max(3*len(compressed), 512), limits.MaxCOSE+1)
+	if cap(dst) < size {
+		dst = make([]byte, 0, size)
+	}
+	if out, ok := fastInflate(dst[:0], compressed, &f.fast); ok {
+		inflaters.Put(f)
+		return out, nil
+	}
+	return inflateStd(dst, compressed, f)
+}
+
+// inflateStd is inflateInto with compress/zlib alone. It puts f back in
+// the pool.
+func inflateStd(dst, compressed []byte, f *inflater) ([]byte, error) {
 	f.src.Reset(compressed)
 	var err error
 	if f.zr == nil {
@@ -166,13 +227,13 @@ func Inflate(compressed []byte) ([]byte, error) {
 		inflaters.Put(f)
 		return nil, stageErr(StageZlib, zlibError(err))
 	}
-	out, err := inflateTo(f)
+	out, err := inflateTo(dst[:0], f)
 	f.src.Reset(nil)
 	inflaters.Put(f)
 	return out, err
 }
 
-func inflateTo(f *inflater) ([]byte, error) {
+func inflateTo(out []byte, f *inflater) ([]byte, error) {
 	size := 3 * f.src.Len()
 	if size < 512 {
 		size = 512
@@ -180,7 +241,9 @@ func inflateTo(f *inflater) ([]byte, error) {
 	if size > limits.MaxCOSE+1 {
 		size = limits.MaxCOSE + 1
 	}
-	out := make([]byte, 0, size)
+	if cap(out) < size {
+		out = make([]byte, 0, size)
+	}
 	for {
 		if len(out) == cap(out) {
 			if len(out) > limits.MaxCOSE {

@@ -71,16 +71,19 @@ func verifySignature(alg Algorithm, protected, payload, sig []byte, pub crypto.P
 		if len(sig) != 2*size {
 			return fmt.Errorf("hc1: %s signature of %d bytes, want %d (raw r||s): %w", alg, len(sig), 2*size, ErrSignatureFormat)
 		}
-		var derBuf [2*(3+49) + 3]byte
-		der := rawToDER(derBuf[:0], sig[:size], sig[size:])
-		var ok2 bool
+		var digest [sha512.Size384]byte
+		var d []byte
 		if alg == ES256 {
-			d := sha256.Sum256(msg)
-			ok2 = ecdsa.VerifyASN1(k, d[:], der)
+			h := sha256.Sum256(msg)
+			d = append(digest[:0], h[:]...)
 		} else {
-			d := sha512.Sum384(msg)
-			ok2 = ecdsa.VerifyASN1(k, d[:], der)
+			h := sha512.Sum384(msg)
+			d = append(digest[:0], h[:]...)
 		}
+		// The DER signature goes in the pooled buffer after the hashed
+		// Sig_structure: ecdsa.VerifyASN1 would move a local array to the heap.
+		der := rawToDER(msg[len(msg):], sig[:size], sig[size:])
+		ok2 := ecdsa.VerifyASN1(k, d, der)
 		if !ok2 {
 			return fmt.Errorf("hc1: %s: %w", alg, ErrSignatureInvalid)
 		}
@@ -93,8 +96,10 @@ func verifySignature(alg Algorithm, protected, payload, sig []byte, pub crypto.P
 		if len(sig) != k.Size() {
 			return fmt.Errorf("hc1: %s signature of %d bytes, want %d: %w", alg, len(sig), k.Size(), ErrSignatureFormat)
 		}
-		d := sha256.Sum256(msg)
-		if err := rsa.VerifyPSS(k, crypto.SHA256, d[:], sig, &pssOptions); err != nil {
+		// The digest goes in the pooled buffer, as the DER of ECDSA does.
+		h := sha256.Sum256(msg)
+		d := append(msg[len(msg):], h[:]...)
+		if err := rsa.VerifyPSS(k, crypto.SHA256, d, sig, &pssOptions); err != nil {
 			return fmt.Errorf("hc1: %s: %w", alg, ErrSignatureInvalid)
 		}
 		return nil

@@ -81,9 +81,23 @@ func New(resolver trust.Resolver, opts Options) *Verifier {
 	return &Verifier{resolver: resolver, opts: opts}
 }
 
+// scratches pools the decoding buffers of Verify.
+//
+// Invariant: nothing reachable from a Result aliases a Scratch. The Code
+// that Scratch.Parse returns keeps byte slices into the Scratch (the COSE
+// headers, payload and signature), but VerifyCode copies none of them into
+// the Result: it takes the DCC payload and the certificates, whose strings
+// the hc1 and dcc decoders copy out of the input, the claims (strings and
+// times), and text it formats itself. The Code is not used after VerifyCode
+// returns, so the Scratch goes back to the pool then.
+// TestVerifyConcurrentNoAliasing checks this.
+var scratches = sync.Pool{New: func() any { return new(hc1.Scratch) }}
+
 // Verify decodes and verifies an HCERT code text.
 func (v *Verifier) Verify(text string) *Result {
-	code, err := hc1.Parse(text)
+	s := scratches.Get().(*hc1.Scratch)
+	defer scratches.Put(s)
+	code, err := s.Parse(text)
 	if err != nil {
 		return (&Result{Format: "hc1"}).setError(decodeError(err))
 	}
