@@ -223,6 +223,26 @@ func typeName(major byte) string {
 
 // text reads a text string, definite or indefinite length.
 func (r *reader) text(p path) (string, error) {
+	// Fast path: a definite-length text shorter than 256 bytes, whole
+	// and valid UTF-8 (what nearly every field is); anything else takes
+	// the general path, which reports the error.
+	if off := r.off; off+1 < len(r.b) {
+		ib, n, at := r.b[off], 0, off+1
+		switch {
+		case ib >= 0x60 && ib < 0x78:
+			n = int(ib - 0x60)
+		case ib == 0x78:
+			n, at = int(r.b[off+1]), off+2
+		default:
+			at = -1
+		}
+		if at > 0 && at+n <= len(r.s) {
+			if s := r.s[at : at+n]; isASCII(s) || utf8.ValidString(s) {
+				r.off = at + n
+				return s, nil
+			}
+		}
+	}
 	start := r.off
 	major, n, indef, err := r.head(p)
 	if err != nil {
@@ -264,6 +284,17 @@ func (r *reader) text(p path) (string, error) {
 		sb.WriteString(c)
 	}
 	return sb.String(), nil
+}
+
+// isASCII reports whether s is all ASCII; it is inlined, whereas
+// utf8.ValidString costs a call per short string.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // chunk slices n bytes of text at the current offset.

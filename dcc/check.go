@@ -257,7 +257,9 @@ func (c *checker) str(f fieldState, field path, bit uint32, v string, required b
 		}
 		return false
 	}
-	if maxLen > 0 {
+	// A text has no more characters than bytes: only a longer one is
+	// counted.
+	if maxLen > 0 && len(v) > maxLen {
 		if n := utf8.RuneCountInString(v); n > maxLen {
 			c.add(field, "%d characters, longer than %d", n, maxLen)
 		}
@@ -483,7 +485,7 @@ func dateLenient(s string) bool {
 	if len(s) < 10 {
 		return false
 	}
-	if _, err := parseFullDate(s[:10]); err != nil {
+	if _, _, _, err := parseYMD(s[:10]); err != nil {
 		return false
 	}
 	if len(s) == 10 {
@@ -495,23 +497,41 @@ func dateLenient(s string) bool {
 
 // parseFullDate parses YYYY-MM-DD, a valid calendar date.
 func parseFullDate(s string) (time.Time, error) {
+	y, m, d, err := parseYMD(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// parseYMD is parseFullDate returning the year, month and day, without
+// the cost of a time.Time.
+func parseYMD(s string) (y, m, d int, err error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return time.Time{}, errors.New("want YYYY-MM-DD")
+		return 0, 0, 0, errors.New("want YYYY-MM-DD")
 	}
 	y, ok1 := digits(s[0:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
 	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, errors.New("want YYYY-MM-DD")
+		return 0, 0, 0, errors.New("want YYYY-MM-DD")
 	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
-		return time.Time{}, errors.New("no such calendar date")
+		return 0, 0, 0, errors.New("no such calendar date")
 	}
-	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+	return y, m, d, nil
 }
 
+// daysIn returns the number of days of month m (1 to 12) of year y in the
+// proleptic Gregorian calendar, as package time counts them.
 func daysIn(y, m int) int {
-	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == 2 {
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
 }
 
 func digits(s string) (int, bool) {

@@ -706,3 +706,16 @@ func TestReleaseFor(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysIn checks the month lengths against package time, leap years
+// of every kind included.
+func TestDaysIn(t *testing.T) {
+	for _, y := range []int{0, 1, 4, 100, 400, 1900, 1999, 2000, 2020, 2021, 2100, 2400, 9999} {
+		for m := 1; m <= 12; m++ {
+			want := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if got := daysIn(y, m); got != want {
+				t.Errorf("daysIn(%d, %d) = %d, want %d", y, m, got, want)
+			}
+		}
+	}
+}

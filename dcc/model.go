@@ -23,7 +23,11 @@ func (p *Payload) Certificate() (*healthcert.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dcc: dob: %w", err)
 	}
-	c := &healthcert.Certificate{
+	// The certificate and its one-event slice in one allocation.
+	block := &struct {
+		c      healthcert.Certificate
+		events [1]healthcert.Event
+	}{c: healthcert.Certificate{
 		Holder: healthcert.Holder{
 			Name: healthcert.Name{
 				Family: p.Name.Family, Given: p.Name.Given,
@@ -31,7 +35,8 @@ func (p *Payload) Certificate() (*healthcert.Certificate, error) {
 			},
 			DateOfBirth: dob,
 		},
-	}
+	}}
+	c := &block.c
 	var ev healthcert.Event
 	switch typ {
 	case healthcert.TypeVaccination:
@@ -82,7 +87,8 @@ func (p *Payload) Certificate() (*healthcert.Certificate, error) {
 			FirstPositive: dates[0], ValidFrom: dates[1], ValidUntil: dates[2],
 		}
 	}
-	c.Events = []healthcert.Event{ev}
+	block.events[0] = ev
+	c.Events = block.events[:]
 	return c, nil
 }
 
@@ -116,11 +122,11 @@ func parseEventDate(s string) (healthcert.Date, error) {
 	if len(s) < 10 || (len(s) > 10 && s[10] != 'T' && s[10] != 't') {
 		return healthcert.Date{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
 	}
-	d, err := parseFullDate(s[:10])
+	y, m, d, err := parseYMD(s[:10])
 	if err != nil {
 		return healthcert.Date{}, fmt.Errorf("%q: %w", s, err)
 	}
-	return healthcert.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, nil
+	return healthcert.Date{Year: y, Month: m, Day: d}, nil
 }
 
 func formatDate(d healthcert.Date) (string, error) {

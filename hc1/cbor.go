@@ -363,6 +363,24 @@ func (r *reader) skip(depth int) error {
 	if depth > limits.MaxCBORDepth {
 		return r.errorf("nesting exceeds the limit of %d", limits.MaxCBORDepth)
 	}
+	// Fast path: a small integer, or a byte or text string shorter than
+	// 24 bytes that is whole (and, for text, valid UTF-8 unless lazyText).
+	if r.off < len(r.data) {
+		ib := r.data[r.off]
+		switch {
+		case ib < 0x18, ib >= 0x20 && ib < 0x38:
+			r.off++
+			return nil
+		case ib >= 0x40 && ib < 0x58, ib >= 0x60 && ib < 0x78:
+			end := r.off + 1 + int(ib&0x1f)
+			if end <= len(r.data) {
+				if b := r.data[r.off+1 : end]; ib < 0x60 || r.lazyText || isASCII(b) {
+					r.off = end
+					return nil
+				}
+			}
+		}
+	}
 	start := r.off
 	major, n, err := r.head()
 	if err != nil {
@@ -471,7 +489,11 @@ func (r *reader) skipPairs(n uint64, depth int) error {
 		if !ok {
 			return r.errorf("%v", errTruncated)
 		}
-		if m == majorText {
+		if ib := r.data[r.off]; ib >= 0x60 && ib < 0x78 && r.off+1+int(ib&0x1f) <= len(r.data) &&
+			isASCII(r.data[r.off+1:r.off+1+int(ib&0x1f)]) {
+			// A short ASCII key: what readTextBytes accepts, read inline.
+			r.off += 1 + int(ib&0x1f)
+		} else if m == majorText {
 			if _, err := r.readTextBytes(); err != nil {
 				return err
 			}
@@ -509,6 +531,17 @@ func float16ToFloat64(h uint16) float64 {
 		return math.NaN()
 	}
 	return sign * math.Ldexp(frac+1024, exp-25)
+}
+
+// isASCII reports whether b is all ASCII (and so valid UTF-8); it is
+// inlined, whereas a call to validUTF8 costs more than a short key.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // validUTF8 is utf8.Valid with an ASCII fast path.

@@ -24,6 +24,14 @@ import (
 // compress/zlib instead, which accepts or rejects it with its own errors.
 // So the results of Inflate are those of compress/zlib alone;
 // FuzzInflateAgrees checks this.
+//
+// Costs, for a DCC in one dynamic block (BenchmarkInflateHuffman, about
+// 3 µs): the code-length codes are decoded and counted in one pass with the
+// bit reader in locals; each table is built by length, one store per code
+// and a doubling copy per length, with no clearing except for the few
+// prefixes of codes longer than tableBits; the symbols are decoded in one
+// loop that refills once per symbol and inlines the table lookups, leaving
+// only codes longer than tableBits to a call.
 
 // bitReader reads the bits of src least significant first.
 type bitReader struct {
@@ -66,7 +74,8 @@ func (br *bitReader) take(n uint) (uint32, bool) {
 }
 
 // tableBits is the width of the direct lookup of a Huffman code; longer
-// codes are decoded canonically, bit by bit.
+// codes are decoded canonically, bit by bit, after their first tableBits
+// bits.
 const tableBits = 9
 
 // huffman is a canonical Huffman code (RFC 1951 3.2.2).
@@ -74,24 +83,32 @@ type huffman struct {
 	// table maps the next bits (up to tableBits) to symbol<<4 | length, or
 	// 0 when the code is longer than tableBits (or unused).
 	table [1 << tableBits]uint16
-	mask  uint64      // index mask of table: 1<<min(longest code, tableBits) − 1
-	count [16]uint16  // number of codes of each length
-	syms  [288]uint16 // symbols ordered by code
+	mask  uint64     // index mask of table: 1<<min(longest code, tableBits) − 1
+	count [16]uint16 // number of codes of each length
+	first [16]uint16 // first code of each length (canonical order)
+	// syms lists the symbols ordered by code, those of length l from
+	// offs[l].
+	syms [512]uint16
+	offs [16]uint16
 }
 
-// init builds h from code lengths; it reports false for an over-subscribed
-// or incomplete code (the fast path leaves those to compress/flate), except
-// as described below. An all-zero set of lengths is accepted only when
-// empty is true.
-func (h *huffman) init(lengths []uint8, empty bool) bool {
-	h.count = [16]uint16{}
+// countLengths returns the number of codes of each length.
+func countLengths(lengths []uint8) (count [16]uint16) {
 	for _, l := range lengths {
-		h.count[l]++
+		count[l&15]++
 	}
-	h.count[0] = 0
+	return count
+}
+
+// init builds h from code lengths (each below 16) and their counts
+// (countLengths); it reports false for an over-subscribed or incomplete
+// code (the fast path leaves those to compress/flate), except as described
+// below. An all-zero set of lengths is accepted only when empty is true.
+func (h *huffman) init(lengths []uint8, count [16]uint16, empty bool) bool {
+	count[0] = 0
 	left := 1
 	for l := 1; l < 16; l++ {
-		left = left<<1 - int(h.count[l])
+		left = left<<1 - int(count[l])
 		if left < 0 {
 			return false
 		}
@@ -100,84 +117,82 @@ func (h *huffman) init(lengths []uint8, empty bool) bool {
 	// accepts them: no code at all (for distances, where a block without
 	// matches needs none), and a single one-bit code, as written for a
 	// block with one distance. The unassigned codes fail when decoded.
-	if left != 0 && !(empty && left == 1<<15) && !(h.count[1] == 1 && left == 1<<14) {
+	if left != 0 && !(empty && left == 1<<15) && !(count[1] == 1 && left == 1<<14) {
 		return false
 	}
-	var offs [16]uint16
-	for l := 1; l < 15; l++ {
-		offs[l+1] = offs[l] + h.count[l]
-	}
-	for s, l := range lengths {
-		if l != 0 {
-			h.syms[offs[l]] = uint16(s)
-			offs[l]++
-		}
-	}
+	h.count = count
 	// The table covers the longest code, up to tableBits.
 	width := 0
-	for l := 1; l <= tableBits; l++ {
-		if h.count[l] != 0 {
+	var first, offs [16]uint16
+	code, off := uint16(0), uint16(0)
+	for l := 1; l < 16; l++ {
+		if count[l] != 0 {
 			width = l
 		}
+		code = (code + count[l-1]) << 1
+		first[l] = code
+		offs[l] = off
+		off += count[l]
 	}
-	for l := tableBits + 1; l < 16; l++ {
-		if h.count[l] != 0 {
-			width = tableBits
+	h.first, h.offs = first, offs
+	// Symbols in canonical order: by length, then by value.
+	next := offs
+	for s, l := range lengths {
+		if l != 0 {
+			h.syms[next[l&15]&511] = uint16(s)
+			next[l&15]++
 		}
 	}
+	width = min(width, tableBits)
 	size := 1 << width
 	h.mask = uint64(size - 1)
 	table := h.table[:size]
-	clear(table)
-	code, i := 0, 0
+	if left != 0 {
+		// The unassigned codes of an incomplete code stay 0.
+		clear(table)
+	}
+	// The table is built for each length in turn: the entries of the
+	// codes of length l, at their code read reversed (least significant
+	// bit first), then doubled for length l+1, where each entry so far
+	// also stands for the index with bit l set.
+	i := 0
 	for l := 1; l <= width; l++ {
-		for range h.count[l] {
-			// The code, most significant bit first, is read reversed.
-			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			e := h.syms[i]<<4 | uint16(l)
-			for k := rev; k < len(table); k += 1 << l {
-				table[k] = e
-			}
-			code++
+		if l > 1 {
+			copy(table[1<<(l-1):1<<l], table[:1<<(l-1)])
+		}
+		c := first[l]
+		for range count[l] {
+			table[int(bits.Reverse16(c)>>(16-l))&(size-1)] = h.syms[i&511]<<4 | uint16(l)
+			c++
 			i++
 		}
-		code <<= 1
+	}
+	if width == tableBits && first[tableBits]+count[tableBits] < 1<<tableBits {
+		// The entries of the prefixes of long codes: the codes of length
+		// tableBits from the first unassigned one.
+		for c := first[tableBits] + count[tableBits]; c < 1<<tableBits; c++ {
+			table[bits.Reverse16(c)>>(16-tableBits)] = 0
+		}
 	}
 	return true
 }
 
-// decode reads one symbol; ok is false on a bad code or past the end.
-func (h *huffman) decode(br *bitReader) (int, bool) {
-	if br.nb < 15 {
-		br.fill()
-	}
-	if e := h.table[br.bits&h.mask&(1<<tableBits-1)]; e != 0 {
-		l := uint(e & 15)
-		if l > br.nb {
-			return 0, false
+// decodeLong decodes a code longer than tableBits from the nb loaded bits
+// (next bit lowest), returning its symbol and length; n is 0 on a bad code
+// or past the end.
+func (h *huffman) decodeLong(b uint64, nb uint) (sym int, n uint) {
+	// The first tableBits bits of the code, most significant first.
+	code := int(bits.Reverse16(uint16(b)) >> (16 - tableBits))
+	for l := uint(tableBits + 1); l < 16; l++ {
+		if l > nb {
+			return 0, 0
 		}
-		br.bits >>= l
-		br.nb -= l
-		return int(e >> 4), true
-	}
-	// Canonical decoding, one bit at a time (as zlib's puff does).
-	code, first, index := 0, 0, 0
-	for l := uint(1); l < 16; l++ {
-		if l > br.nb {
-			return 0, false
+		code = code<<1 | int(b>>(l-1)&1)
+		if d := code - int(h.first[l]); d >= 0 && d < int(h.count[l]) {
+			return int(h.syms[(int(h.offs[l])+d)&511]), l
 		}
-		code |= int(br.bits >> (l - 1) & 1)
-		count := int(h.count[l])
-		if code-first < count {
-			br.bits >>= l
-			br.nb -= l
-			return int(h.syms[index+code-first]), true
-		}
-		index += count
-		first = (first + count) << 1
-		code <<= 1
 	}
-	return 0, false
+	return 0, 0
 }
 
 // Length and distance bases and extra bits (RFC 1951 3.2.5).
@@ -210,14 +225,14 @@ var fixedLit, fixedDist = func() (*huffman, *huffman) {
 		d[i] = 5
 	}
 	lit, dist := new(huffman), new(huffman)
-	lit.init(l[:], false)
+	lit.init(l[:], countLengths(l[:]), false)
 	// 30 five-bit codes are an incomplete code: build it by hand as
 	// complete with 32 codes, and reject symbols 30 and 31 when decoding.
 	var d32 [32]uint8
 	for i := range d32 {
 		d32[i] = 5
 	}
-	dist.init(d32[:], false)
+	dist.init(d32[:], countLengths(d32[:]), false)
 	return lit, dist
 }()
 
@@ -316,106 +331,203 @@ func (st *inflateState) dynamicTables(br *bitReader) bool {
 		return false
 	}
 	var cl [19]uint8
+	var clCount [16]uint16
 	for i := range nclen {
 		v, ok := br.take(3)
 		if !ok {
 			return false
 		}
 		cl[clOrder[i]] = uint8(v)
+		clCount[v]++
 	}
-	if !st.cl.init(cl[:], false) {
+	if !st.cl.init(cl[:], clCount, false) {
 		return false
 	}
+	// The code lengths, counted as they are read: count[0] those of the
+	// literal/length code, count[1] those of the distance code. A repeat
+	// may cross from one to the other.
+	var count [2][16]uint16
 	lengths := st.lengths[:nlit+ndist]
+	table := &st.cl.table
+	mask := st.cl.mask & (1<<tableBits - 1)
+	src, pos, b, nb := br.src, br.pos, br.bits, br.nb
 	for i := 0; i < len(lengths); {
-		sym, ok := st.cl.decode(br)
-		if !ok {
+		// A code length code and its extra bits take at most 7+7 bits.
+		if nb < 16 {
+			if pos+8 <= len(src) {
+				b |= binary.LittleEndian.Uint64(src[pos:]) << nb
+				n := (63 - nb) >> 3
+				pos += int(n)
+				nb += n * 8
+			} else {
+				for nb <= 56 && pos < len(src) {
+					b |= uint64(src[pos]) << nb
+					pos++
+					nb += 8
+				}
+			}
+		}
+		// Code length codes are at most 7 bits: the table holds them all.
+		e := table[b&mask]
+		l := uint(e & 15)
+		if e == 0 || l > nb {
 			return false
 		}
+		b >>= l
+		nb -= l
+		sym := uint8(e >> 4)
 		if sym < 16 {
-			lengths[i] = uint8(sym)
+			lengths[i] = sym
+			if i < nlit {
+				count[0][sym]++
+			} else {
+				count[1][sym]++
+			}
 			i++
 			continue
 		}
-		var rep uint32
+		var rep int
 		var val uint8
 		switch sym {
 		case 16:
-			if i == 0 {
+			if i == 0 || nb < 2 {
 				return false
 			}
 			val = lengths[i-1]
-			r, ok := br.take(2)
-			if !ok {
-				return false
-			}
-			rep = 3 + r
+			rep = 3 + int(b&3)
+			b >>= 2
+			nb -= 2
 		case 17:
-			r, ok := br.take(3)
-			if !ok {
+			if nb < 3 {
 				return false
 			}
-			rep = 3 + r
+			rep = 3 + int(b&7)
+			b >>= 3
+			nb -= 3
 		default:
-			r, ok := br.take(7)
-			if !ok {
+			if nb < 7 {
 				return false
 			}
-			rep = 11 + r
+			rep = 11 + int(b&0x7f)
+			b >>= 7
+			nb -= 7
 		}
-		if i+int(rep) > len(lengths) {
+		if i+rep > len(lengths) {
 			return false
 		}
+		inLit := max(min(rep, nlit-i), 0)
+		count[0][val&15] += uint16(inLit)
+		count[1][val&15] += uint16(rep - inLit)
 		for range rep {
 			lengths[i] = val
 			i++
 		}
 	}
+	br.pos, br.bits, br.nb = pos, b, nb
 	if lengths[256] == 0 {
 		return false
 	}
-	return st.lit.init(lengths[:nlit], false) && st.dist.init(lengths[nlit:], true)
+	return st.lit.init(lengths[:nlit], count[0], false) && st.dist.init(lengths[nlit:], count[1], true)
 }
 
-// huffmanBlock decodes the symbols of a Huffman block up to its end.
+// huffmanBlock decodes the symbols of a Huffman block up to its end. It
+// keeps the bit reader's state in locals, refilled once per symbol: after a
+// refill at least 56 bits are loaded unless src is exhausted, enough for a
+// length, its extra bits, a distance and its extra bits (at most 48).
 func huffmanBlock(br *bitReader, out []byte, lit, dist *huffman) ([]byte, bool) {
+	src, pos, b, nb := br.src, br.pos, br.bits, br.nb
+	litTable, litMask := &lit.table, lit.mask&(1<<tableBits-1)
+	distTable, distMask := &dist.table, dist.mask&(1<<tableBits-1)
 	for {
-		sym, ok := lit.decode(br)
-		if !ok {
-			return nil, false
+		if nb < 48 {
+			if pos+8 <= len(src) {
+				b |= binary.LittleEndian.Uint64(src[pos:]) << nb
+				n := (63 - nb) >> 3
+				pos += int(n)
+				nb += n * 8
+			} else {
+				for nb <= 56 && pos < len(src) {
+					b |= uint64(src[pos]) << nb
+					pos++
+					nb += 8
+				}
+			}
 		}
-		switch {
-		case sym < 256:
+		var sym int
+		if e := litTable[b&litMask]; e != 0 {
+			l := uint(e & 15)
+			if l > nb {
+				return nil, false
+			}
+			b >>= l
+			nb -= l
+			sym = int(e >> 4)
+		} else {
+			var l uint
+			if sym, l = lit.decodeLong(b, nb); l == 0 {
+				return nil, false
+			}
+			b >>= l
+			nb -= l
+		}
+		if sym < 256 {
 			if len(out) >= limits.MaxCOSE {
 				return nil, false
 			}
 			out = append(out, byte(sym))
 			continue
-		case sym == 256:
+		}
+		if sym == 256 {
+			br.pos, br.bits, br.nb = pos, b, nb
 			return out, true
-		case sym > 285:
-			return nil, false
 		}
 		sym -= 257
-		extra, ok := br.take(uint(lengthExtra[sym]))
-		if !ok {
+		if sym >= len(lengthBase) {
 			return nil, false
 		}
-		n := int(lengthBase[sym]) + int(extra)
-		dsym, ok := dist.decode(br)
-		if !ok || dsym >= 30 {
+		xl := uint(lengthExtra[sym])
+		if xl > nb {
 			return nil, false
 		}
-		dextra, ok := br.take(uint(distExtra[dsym]))
-		if !ok {
+		n := int(lengthBase[sym]) + int(b&(1<<xl-1))
+		b >>= xl
+		nb -= xl
+		var dsym int
+		if e := distTable[b&distMask]; e != 0 {
+			l := uint(e & 15)
+			if l > nb {
+				return nil, false
+			}
+			b >>= l
+			nb -= l
+			dsym = int(e >> 4)
+		} else {
+			var l uint
+			if dsym, l = dist.decodeLong(b, nb); l == 0 {
+				return nil, false
+			}
+			b >>= l
+			nb -= l
+		}
+		if dsym >= len(distBase) {
 			return nil, false
 		}
-		d := int(distBase[dsym]) + int(dextra)
+		xd := uint(distExtra[dsym])
+		if xd > nb {
+			return nil, false
+		}
+		d := int(distBase[dsym]) + int(b&(1<<xd-1))
+		b >>= xd
+		nb -= xd
 		if d > len(out) || len(out)+n > limits.MaxCOSE {
 			return nil, false
 		}
-		// Byte by byte: the copy may overlap what it writes.
 		start := len(out) - d
+		if d >= n {
+			out = append(out, out[start:start+n]...)
+			continue
+		}
+		// Byte by byte: the copy overlaps what it writes.
 		for k := range n {
 			out = append(out, out[start+k])
 		}

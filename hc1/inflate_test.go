@@ -102,6 +102,48 @@ func TestFastInflateLevels(t *testing.T) {
 	}
 }
 
+// skewed returns n bytes whose byte frequencies fall off geometrically,
+// so that deflate gives the rare bytes literal codes of up to 15 bits:
+// longer than tableBits, decoded by huffman.decodeLong.
+func skewed(n int) []byte {
+	rng := rand.New(rand.NewPCG(3, 4))
+	out := make([]byte, n)
+	for i := range out {
+		b := byte(0)
+		for b < 255 && rng.IntN(3) != 0 {
+			b++
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// TestFastInflateLongCodes checks that the fast path decodes streams with
+// codes longer than its direct table, and agrees with compress/zlib on
+// them and on corrupted copies.
+func TestFastInflateLongCodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{300, 3000, 30000} {
+		data := skewed(n)
+		for _, level := range []int{zlib.HuffmanOnly, zlib.BestSpeed, zlib.DefaultCompression, zlib.BestCompression} {
+			z := zlibAt(t, data, level)
+			var st inflateState
+			if got, ok := fastInflate(nil, z, &st); !ok || !bytes.Equal(got, data) {
+				t.Fatalf("fastInflate(%d skewed bytes, level %d) ok = %v, want the input back", n, level, ok)
+			}
+			if n >= 3000 && st.lit.count[tableBits+1]+st.lit.count[tableBits+2] == 0 {
+				t.Errorf("%d skewed bytes at level %d: no literal code longer than %d bits, the long path is not tested", n, level, tableBits)
+			}
+			checkAgrees(t, z)
+			for range 50 {
+				c := bytes.Clone(z)
+				c[rng.IntN(len(c))] ^= byte(1 + rng.IntN(255))
+				checkAgrees(t, c)
+			}
+		}
+	}
+}
+
 // FuzzInflateAgrees checks that the fast path of Inflate only accepts
 // what compress/zlib accepts, with the same output: on the fuzzed bytes as
 // a zlib stream, and on their compression with one byte changed.
@@ -109,6 +151,10 @@ func FuzzInflateAgrees(f *testing.F) {
 	f.Add([]byte("HC1 payload HC1 payload HC1"), uint8(9), uint16(0))
 	f.Add([]byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}, uint8(1), uint16(0x0103))
 	f.Add(bytes.Repeat([]byte{1, 2, 3, 4}, 100), uint8(6), uint16(0x2007))
+	// Codes longer than the direct table, plain and with a flipped bit.
+	f.Add(skewed(2000), uint8(10), uint16(0))
+	f.Add(skewed(2000), uint8(0), uint16(0x0411))
+	f.Add(skewed(500), uint8(7), uint16(0x8023))
 	f.Fuzz(func(t *testing.T, data []byte, level uint8, flip uint16) {
 		checkAgrees(t, data)
 		z := zlibAt(t, data, int(level%11)-1)

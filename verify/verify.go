@@ -126,7 +126,12 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	r := &Result{Format: "hc1", PayloadKind: string(code.Kind)}
+	// The Result and its SignerInfo in one allocation.
+	block := &struct {
+		r  Result
+		si SignerInfo
+	}{r: Result{Format: "hc1", PayloadKind: string(code.Kind)}}
+	r := &block.r
 	switch code.Kind {
 	case hc1.KindDCC:
 		r.DCC = code.DCC
@@ -164,7 +169,8 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 	if err != nil {
 		return r.setError(err)
 	}
-	r.Signer = v.signerInfo(signer, code.Alg)
+	block.si = v.signerInfo(signer, code.Alg)
+	r.Signer = &block.si
 	if err := CheckKeyUsage(code, signer); err != nil {
 		return r.setError(err)
 	}
@@ -181,20 +187,27 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 // signerStatic is what SignerInfo needs from a signer, computed once.
 type signerStatic struct {
 	kid, subject string
+	// usage is the text of usageOf, the signer's Usage when it was cached.
+	usage   string
+	usageOf trust.Usage
 }
 
-func (v *Verifier) signerInfo(s *trust.Signer, alg hc1.Algorithm) *SignerInfo {
+func (v *Verifier) signerInfo(s *trust.Signer, alg hc1.Algorithm) SignerInfo {
 	var st *signerStatic
 	if x, ok := v.info.Load(s); ok {
 		st = x.(*signerStatic)
 	} else {
-		st = &signerStatic{kid: base64.StdEncoding.EncodeToString(s.KID)}
+		st = &signerStatic{kid: base64.StdEncoding.EncodeToString(s.KID), usage: s.Usage.String(), usageOf: s.Usage}
 		if s.Certificate != nil {
 			st.subject = s.Certificate.Subject.String()
 		}
 		v.info.Store(s, st)
 	}
-	return &SignerInfo{Country: s.Country, KID: st.kid, Subject: st.subject, Algorithm: alg.String(), Usage: s.Usage.String()}
+	usage := st.usage
+	if s.Usage != st.usageOf {
+		usage = s.Usage.String()
+	}
+	return SignerInfo{Country: s.Country, KID: st.kid, Subject: st.subject, Algorithm: alg.String(), Usage: usage}
 }
 
 // The Check functions return nil or an *Error.

@@ -33,6 +33,21 @@ var decodeTable = func() (t [256]byte) {
 	return t
 }()
 
+// weight0, weight1 and weight2 map a byte to its Base45 value times 1, 45
+// and 45², or to 1<<20 when it is outside the alphabet: the sum of a
+// triplet's weights is its value, or at least 1<<20 when a character is
+// invalid.
+var weight0, weight1, weight2 = func() (w0, w1, w2 [256]uint32) {
+	for i, v := range decodeTable {
+		if v == invalid {
+			w0[i], w1[i], w2[i] = 1<<20, 1<<20, 1<<20
+		} else {
+			w0[i], w1[i], w2[i] = uint32(v), uint32(v)*45, uint32(v)*45*45
+		}
+	}
+	return
+}()
+
 // ErrInvalid is wrapped by every decoding error.
 var ErrInvalid = errors.New("base45: invalid input")
 
@@ -98,17 +113,19 @@ func DecodeInto(dst []byte, s string) ([]byte, error) {
 	base := len(dst)
 	dst = slices.Grow(dst, DecodedLen(n))[:base+DecodedLen(n)]
 	out := dst[base:]
-	i, j := 0, 0
-	for ; i+2 < n && j+1 < len(out); i, j = i+3, j+2 {
-		c, d, e := decodeTable[s[i]], decodeTable[s[i+1]], decodeTable[s[i+2]]
-		if (c | d | e) == invalid { // valid values are < 64, so only invalid sets every bit
-			return nil, badChar(s, i)
-		}
-		v := uint(c) + uint(d)*45 + uint(e)*(45*45)
-		if v > 0xffff {
+	i := 0
+	// Whole triplets; rest and out shrink together, so the compiler can
+	// drop the bounds checks.
+	for rest := s[:n/3*3]; len(rest) >= 3 && len(out) >= 2; rest, out = rest[3:], out[2:] {
+		v := weight0[rest[0]] + weight1[rest[1]] + weight2[rest[2]]
+		if v > 0xffff { // a character outside the alphabet weighs 1<<20
+			if v >= 1<<20 {
+				return nil, badChar(s, i)
+			}
 			return nil, &CorruptInputError{Offset: i, Reason: fmt.Sprintf("triplet %q value %d exceeds 65535", s[i:i+3], v)}
 		}
-		out[j], out[j+1] = byte(v>>8), byte(v)
+		out[0], out[1] = byte(v>>8), byte(v)
+		i += 3
 	}
 	if i < n {
 		c, d := decodeTable[s[i]], decodeTable[s[i+1]]
@@ -119,7 +136,7 @@ func DecodeInto(dst []byte, s string) ([]byte, error) {
 		if v > 0xff {
 			return nil, &CorruptInputError{Offset: i, Reason: fmt.Sprintf("pair %q value %d exceeds 255", s[i:i+2], v)}
 		}
-		out[j] = byte(v)
+		out[0] = byte(v)
 	}
 	return dst, nil
 }
