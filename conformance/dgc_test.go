@@ -2,48 +2,20 @@ package conformance
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/verify"
 )
-
-// sharedTestdata returns ../shared/testdata/NAME relative to the module
-// root, skipping the test when it is absent (failing under CI=true).
-func sharedTestdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data %s is missing under CI: %v", p, err)
-		}
-		t.Skipf("shared test data %s is absent: %v", p, err)
-	}
-	return p
-}
 
 // TestDGCConformance runs the EU DCC conformance vectors: every expectation
 // of every file that is not excluded must be met, at most five files may be
 // excluded, each with a reason, and every stage must be exercised.
 func TestDGCConformance(t *testing.T) {
-	dir := sharedTestdata(t, "dgc")
+	dir := shareddata.Path(t, "dgc")
 	r, err := RunDGC(dir, Options{ClockSkew: verify.DefaultClockSkew})
 	if err != nil {
 		t.Fatalf("RunDGC() error: %v", err)
@@ -74,7 +46,7 @@ func TestDGCConformance(t *testing.T) {
 // sensitive to the clock: without skew one file's 47-second overlap with its
 // signer's expiry is reported, so the runner does evaluate the window.
 func TestDGCConformanceStrictClock(t *testing.T) {
-	dir := sharedTestdata(t, "dgc")
+	dir := shareddata.Path(t, "dgc")
 	r, err := RunDGC(filepath.Join(dir), Options{})
 	if err != nil {
 		t.Fatalf("RunDGC() error: %v", err)

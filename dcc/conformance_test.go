@@ -12,42 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/valueset"
 )
-
-// testdata returns ../shared/testdata/sub relative to the repository root,
-// or skips (fails under CI=true) when it is absent.
-func testdata(t testing.TB, sub string) string {
-	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "testdata", sub)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test data %s missing under CI: %v", p, err)
-		}
-		t.Skipf("test data %s not present: %v", p, err)
-	}
-	return p
-}
-
-// repoRoot returns the directory holding go.mod above the package.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	return dir
-}
 
 // vector is one dgc-testdata file.
 type vector struct {
@@ -61,7 +28,7 @@ type vector struct {
 
 // loadVectors reads every */2DCode/raw/*.json of the dgc test data.
 func loadVectors(t testing.TB) []vector {
-	root := testdata(t, "dgc")
+	root := shareddata.Path(t, "dgc")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") && filepath.Base(filepath.Dir(p)) == "raw" &&
@@ -135,7 +102,7 @@ func expectations(raw json.RawMessage) map[string]bool {
 // knownSchemaIssues reads the test_cose_schema rows of known_issues.csv as
 // "country/test_set" ("country/" for a whole country).
 func knownSchemaIssues(t testing.TB) map[string]string {
-	f, err := os.Open(filepath.Join(testdata(t, "dgc"), "tests", "known_issues.csv"))
+	f, err := os.Open(filepath.Join(shareddata.Path(t, "dgc"), "tests", "known_issues.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +299,7 @@ func jsonEqual(a, b any) bool {
 // id, 532, outside the EU example device list) and, apart from that device
 // list, the default value sets; invalid ones must fail either way.
 func TestSchemaExamples(t *testing.T) {
-	root := testdata(t, "dcc-schema/tests")
+	root := shareddata.Path(t, "dcc-schema/tests")
 	for _, dir := range []string{"valid", "invalid"} {
 		files, _ := filepath.Glob(filepath.Join(root, dir, "*.json"))
 		if len(files) == 0 {

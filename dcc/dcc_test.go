@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/valueset"
 )
 
@@ -628,7 +627,7 @@ func FuzzParseCBOR(f *testing.F) {
 
 // fuzzVectors returns the CBOR payloads of the dgc test files, if present.
 func fuzzVectors(f *testing.F) [][]byte {
-	if _, err := os.Stat(filepath.Join(repoRoot(f), "..", "shared", "testdata", "dgc")); err != nil {
+	if _, err := shareddata.Find("dgc"); err != nil {
 		return nil
 	}
 	var out [][]byte

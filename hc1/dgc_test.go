@@ -12,43 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/trust"
 )
-
-// testdataDir returns ../shared/testdata relative to the module root, or
-// skips the test (fails under CI=true) when it is absent.
-func testdataDir(tb testing.TB, sub string) string {
-	tb.Helper()
-	p, err := findTestdata(sub)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("test data %s is missing: %v", p, err)
-		}
-		tb.Skipf("test data %s is missing (clone the shared test data beside the repository): %v", p, err)
-	}
-	return p
-}
-
-// findTestdata locates ../shared/testdata/sub above the module root.
-func findTestdata(sub string) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", sub)
-	_, err = os.Stat(p)
-	return p, err
-}
 
 type dgcVector struct {
 	Name       string `json:"-"`
@@ -64,7 +30,7 @@ type dgcVector struct {
 }
 
 func dgcVectors(tb testing.TB) []*dgcVector {
-	dir := testdataDir(tb, "dgc")
+	dir := shareddata.Path(tb, "dgc")
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -3,13 +3,15 @@ package hc1
 import (
 	"bytes"
 	"testing"
+
+	"github.com/ithc/ithc/internal/shareddata"
 )
 
 // seedVectors adds the PREFIX (text) or COSE (hex) field of every DGC
 // vector, if the shared test data is present.
 func seedVectors(f *testing.F, field string) {
 	f.Helper()
-	if _, err := findTestdata("dgc"); err != nil {
+	if _, err := shareddata.Find("dgc"); err != nil {
 		return // seeding is best effort; TestDGCVectors reports missing data
 	}
 	for _, v := range dgcVectors(f) {
@@ -72,7 +74,7 @@ func FuzzParseCOSE(f *testing.F) {
 
 func FuzzCWT(f *testing.F) {
 	for _, v := range func() (out [][]byte) {
-		if _, err := findTestdata("dgc"); err != nil {
+		if _, err := shareddata.Find("dgc"); err != nil {
 			return nil
 		}
 		for _, v := range dgcVectors(f) {

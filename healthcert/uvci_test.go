@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ithc/ithc/internal/shareddata"
 )
 
 // Checksummed UVCIs of the EU DCC conformance vectors (dgc-testdata, AT,
@@ -44,7 +46,7 @@ func TestParseUVCIVectors(t *testing.T) {
 // TestParseUVCISharedTestdata checks every checksummed UVCI of the shared
 // EU DCC vectors from countries known to follow the guideline's checksum.
 func TestParseUVCISharedTestdata(t *testing.T) {
-	dir := sharedTestdata(t, "dgc")
+	dir := shareddata.Path(t, "dgc")
 	re := regexp.MustCompile(`URN:UVCI:01:(AT|DK|FR|HU|NL|SI):[A-Z0-9/]+#[A-Z0-9/:]`)
 	seen := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -71,34 +73,6 @@ func TestParseUVCISharedTestdata(t *testing.T) {
 			t.Errorf("ParseUVCI(%q) error = %v", s, err)
 		}
 	}
-}
-
-// sharedTestdata returns ../shared/testdata/sub relative to the module
-// root, skipping (or failing under CI=true) when it is absent.
-func sharedTestdata(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", sub)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data %s absent (set up ../shared/testdata next to the repository): %v", p, err)
-	}
-	return p
 }
 
 func TestParseUVCIErrors(t *testing.T) {

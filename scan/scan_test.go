@@ -24,6 +24,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/internal/shareddata"
 )
 
 // qrImage renders text as a QR code with gozxing's encoder: margin modules of
@@ -264,33 +265,6 @@ func TestHostile(t *testing.T) {
 	}
 }
 
-// testdataDir returns ../shared/testdata relative to the module root.
-func testdataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata")
-	if _, err := os.Stat(td); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test data missing at %s (required under CI=true)", td)
-		}
-		t.Skipf("test data not found at %s; skipping", td)
-	}
-	return td
-}
-
 type dgcVector struct {
 	Prefix   string `json:"PREFIX"`
 	Code     string `json:"2DCODE"`
@@ -301,7 +275,7 @@ type dgcVector struct {
 }
 
 func dgcVectors(t testing.TB) []string {
-	root := filepath.Join(testdataDir(t), "dgc")
+	root := filepath.Join(shareddata.Path(t, ""), "dgc")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -324,7 +298,7 @@ func dgcVectors(t testing.TB) []string {
 // picture must not decode.
 func TestDGCVectors(t *testing.T) {
 	files := dgcVectors(t)
-	root := filepath.Join(testdataDir(t), "dgc")
+	root := filepath.Join(shareddata.Path(t, ""), "dgc")
 	total, exact, refused, cropped, croppedOK := 0, 0, 0, 0, 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -486,7 +460,7 @@ func TestPatternedImageBounded(t *testing.T) {
 // refused, never misread.
 func TestDGCPNGFiles(t *testing.T) {
 	prefixes := map[string]string{} // vector folder (above 2DCode) + stem → PREFIX
-	root := filepath.Join(testdataDir(t), "dgc")
+	root := filepath.Join(shareddata.Path(t, ""), "dgc")
 	for _, f := range dgcVectors(t) {
 		data, err := os.ReadFile(f)
 		if err != nil {

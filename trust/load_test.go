@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/internal/shareddata"
 )
 
 func pemOf(certs ...*x509.Certificate) []byte {
@@ -171,38 +172,11 @@ func TestLoadFiles(t *testing.T) {
 	}
 }
 
-// testdataDir returns ../shared/testdata relative to the module root.
-func testdataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata")
-	if _, err := os.Stat(td); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test data missing at %s (required under CI=true)", td)
-		}
-		t.Skipf("test data not found at %s; skipping", td)
-	}
-	return td
-}
-
 // TestDGCSignerCertificates loads the signer certificates of the EU DCC
 // conformance vectors into a store: every certificate that parses must be
 // accepted (they all sign real test codes) and be found by its kid.
 func TestDGCSignerCertificates(t *testing.T) {
-	root := filepath.Join(testdataDir(t), "dgc")
+	root := filepath.Join(shareddata.Path(t, ""), "dgc")
 	files, _ := filepath.Glob(filepath.Join(root, "*", "2DCode", "raw", "*.json"))
 	more, _ := filepath.Glob(filepath.Join(root, "*", "*", "2DCode", "raw", "*.json"))
 	files = append(files, more...)

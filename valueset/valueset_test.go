@@ -4,43 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/valueset/internal/gen"
 )
-
-// testdata returns ../shared/testdata relative to the repository root, or
-// skips (fails under CI=true) when it is absent.
-func testdata(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", sub)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test data %s missing under CI: %v", p, err)
-		}
-		t.Skipf("test data %s not present: %v", p, err)
-	}
-	return p
-}
 
 func TestDefault(t *testing.T) {
 	s := Default()
@@ -132,7 +103,7 @@ func TestDefaultConcurrent(t *testing.T) {
 // TestEmbeddedUpToDate checks that data/eu.tsv is what the generator makes
 // of the EU value sets in the shared test data.
 func TestEmbeddedUpToDate(t *testing.T) {
-	dir := testdata(t, "dcc-valuesets")
+	dir := shareddata.Path(t, "dcc-valuesets")
 	want, err := gen.Generate(dir)
 	if err != nil {
 		t.Fatalf("gen.Generate() error: %v", err)
