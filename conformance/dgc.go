@@ -27,7 +27,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -291,7 +290,7 @@ func (fr fileResult) failed(key string) bool {
 
 // runFile evaluates one test file.
 func runFile(path string, sets *valueset.Sets, skew time.Duration) fileResult {
-	data, err := readLimited(path, limits.MaxJSONInput)
+	data, err := limits.ReadFile(path, limits.MaxJSONInput)
 	if err != nil {
 		return fileResult{excluded: err.Error()}
 	}
@@ -903,22 +902,6 @@ func abbreviate(s string) string {
 	return s
 }
 
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
-}
-
 // knownIssues are the upstream-acknowledged data errors of a test tree.
 type knownIssues []knownIssue
 
@@ -943,7 +926,7 @@ var upstreamTests = map[string]string{
 
 // readKnownIssues reads tests/known_issues.csv under dir, if present.
 func readKnownIssues(dir string) (knownIssues, error) {
-	data, err := readLimited(filepath.Join(dir, "tests", "known_issues.csv"), limits.MaxJSONInput)
+	data, err := limits.ReadFile(filepath.Join(dir, "tests", "known_issues.csv"), limits.MaxJSONInput)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

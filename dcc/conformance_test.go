@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -29,20 +28,8 @@ type vector struct {
 // loadVectors reads every */2DCode/raw/*.json of the dgc test data.
 func loadVectors(t testing.TB) []vector {
 	root := shareddata.Path(t, "dgc")
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") && filepath.Base(filepath.Dir(p)) == "raw" &&
-			filepath.Base(filepath.Dir(filepath.Dir(p))) == "2DCode" {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
 	var vs []vector
-	for _, f := range files {
+	for _, f := range shareddata.DGCFiles(t) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

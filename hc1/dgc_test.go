@@ -31,25 +31,8 @@ type dgcVector struct {
 
 func dgcVectors(tb testing.TB) []*dgcVector {
 	dir := shareddata.Path(tb, "dgc")
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(p, ".json") && filepath.Base(filepath.Dir(p)) == "raw" &&
-			filepath.Base(filepath.Dir(filepath.Dir(p))) == "2DCode" {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(files) == 0 {
-		tb.Fatalf("no vectors under %s", dir)
-	}
 	var out []*dgcVector
-	for _, f := range files {
+	for _, f := range shareddata.DGCFiles(tb) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			tb.Fatal(err)

@@ -274,31 +274,12 @@ type dgcVector struct {
 	} `json:"EXPECTEDRESULTS"`
 }
 
-func dgcVectors(t testing.TB) []string {
-	root := filepath.Join(shareddata.Path(t, ""), "dgc")
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(p, ".json") && filepath.Base(filepath.Dir(p)) == "raw" &&
-			filepath.Base(filepath.Dir(filepath.Dir(p))) == "2DCode" {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // TestDGCVectors decodes the QR PNG of every EU DCC conformance vector:
 // the text must equal PREFIX exactly, except where the vector says the
 // picture must not decode.
 func TestDGCVectors(t *testing.T) {
-	files := dgcVectors(t)
-	root := filepath.Join(shareddata.Path(t, ""), "dgc")
+	files := shareddata.DGCFiles(t)
+	root := shareddata.Path(t, "dgc")
 	total, exact, refused, cropped, croppedOK := 0, 0, 0, 0, 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -460,8 +441,8 @@ func TestPatternedImageBounded(t *testing.T) {
 // refused, never misread.
 func TestDGCPNGFiles(t *testing.T) {
 	prefixes := map[string]string{} // vector folder (above 2DCode) + stem → PREFIX
-	root := filepath.Join(shareddata.Path(t, ""), "dgc")
-	for _, f := range dgcVectors(t) {
+	root := shareddata.Path(t, "dgc")
+	for _, f := range shareddata.DGCFiles(t) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -42,7 +42,7 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			err = fmt.Errorf("standard input is larger than %d bytes", limits.MaxJSONInput)
 		}
 	} else {
-		data, err = readFileLimited(pos[0], limits.MaxJSONInput)
+		data, err = limits.ReadFile(pos[0], limits.MaxJSONInput)
 	}
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dscPEM, err := readFileLimited(*certPath, limits.MaxCertificatePEM)
+	dscPEM, err := limits.ReadFile(*certPath, limits.MaxCertificatePEM)
 	if err != nil {
 		return err
 	}

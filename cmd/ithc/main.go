@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/ithc/ithc/internal/limits"
 )
 
 const usage = `ithc: International Travel Health Certificates.
@@ -176,7 +178,7 @@ func readCode(args []string, stdin io.Reader, maxLen int) (string, error) {
 		}
 		raw = b
 	case strings.HasPrefix(args[0], "@"):
-		b, err := readFileLimited(args[0][1:], int64(maxLen)+2)
+		b, err := limits.ReadFile(args[0][1:], int64(maxLen)+2)
 		if err != nil {
 			return "", err
 		}
@@ -192,22 +194,4 @@ func readCode(args []string, stdin io.Reader, maxLen int) (string, error) {
 		return "", usageError("no code given")
 	}
 	return s, nil
-}
-
-// readFileLimited reads at most limit bytes of a file; a longer file is an
-// error rather than a silent truncation.
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
 }

@@ -9,8 +9,11 @@ package shareddata
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -51,4 +54,32 @@ func Path(t testing.TB, sub string) string {
 		t.Skipf("shared test data %q is absent (put the shared test data in ../shared/testdata beside the repository): %v", sub, err)
 	}
 	return p
+}
+
+// DGCFiles returns, sorted, every EU DCC test file of the shared data: the
+// */2DCode/raw/*.json files below dgc/ (folder names compared without case:
+// Ireland writes 2DCode/Raw). It skips or fails t as Path does, and fails t
+// when the folder holds no test file.
+func DGCFiles(t testing.TB) []string {
+	t.Helper()
+	root := Path(t, "dgc")
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".json") {
+			return err
+		}
+		raw := filepath.Dir(p)
+		if strings.EqualFold(filepath.Base(raw), "raw") && strings.EqualFold(filepath.Base(filepath.Dir(raw)), "2DCode") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("shareddata: walking %s: %v", root, err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("shareddata: no */2DCode/raw/*.json test files under %s", root)
+	}
+	sort.Strings(files)
+	return files
 }
