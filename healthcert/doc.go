@@ -9,17 +9,15 @@
 // value sets and ITHC's own extensions); the model stores them as strings.
 //
 // Start with Certificate and Certificate.Validate, which reports every
-// problem of a certificate at once. TransliterateICAO and
-// TransliterateFamilyICAO turn a name in native script into the ICAO 9303
-// machine-readable form; Name.FillICAO applies them to a holder's name.
-// NewUVCI and ParseUVCI build and check identifiers.
+// problem of a certificate at once. Package healthcert/icao turns a name in
+// native script into the ICAO 9303 machine-readable form (icao.Fill); it is
+// a separate package because it carries a Chinese reading dictionary that
+// verifiers do not need. NewUVCI and ParseUVCI build and check identifiers.
 //
 // # Specifications
 //
-//   - Names: ICAO Doc 9303 part 3 (machine-readable names, section 6, and the
-//     recommended transliteration of Latin, Greek and Cyrillic characters);
-//     Chinese names in Hanyu Pinyin without tones as on PRC passports
-//     (ü is YU after L and N, U elsewhere).
+//   - Names: ICAO Doc 9303 part 3 (machine-readable names, section 6);
+//     transliteration in package icao.
 //   - Identifiers: eHealth Network guidelines on verifiable vaccination
 //     certificates, annex 2 (UVCI), with the Luhn mod N checksum.
 //   - Dates: ISO 8601 calendar dates, complete or reduced precision

@@ -39,47 +39,6 @@ func ExampleCertificate_Validate() {
 	// events[0].result: "detected" is not one of negative, positive, inconclusive
 }
 
-func ExampleTransliterateICAO() {
-	for _, s := range []string{"Musterfrau-Gößinger", "Rogaliński-Król", "Щукин", "Παύλος", "小明", "吕", "김민수"} {
-		icao, err := healthcert.TransliterateICAO(s)
-		if errors.Is(err, healthcert.ErrNeedsTransliteration) {
-			fmt.Println(s, "→ issuer must supply the ICAO form")
-			continue
-		}
-		fmt.Println(s, "→", icao)
-	}
-	// Output:
-	// Musterfrau-Gößinger → MUSTERFRAU<GOESSINGER
-	// Rogaliński-Król → ROGALINSKI<KROL
-	// Щукин → SHCHUKIN
-	// Παύλος → PAVLOS
-	// 小明 → XIAOMING
-	// 吕 → LYU
-	// 김민수 → issuer must supply the ICAO form
-}
-
-func ExampleTransliterateFamilyICAO() {
-	for _, s := range []string{"单", "曾", "尉迟"} {
-		family, _ := healthcert.TransliterateFamilyICAO(s)
-		given, _ := healthcert.TransliterateICAO(s)
-		fmt.Println(s, family, given)
-	}
-	// Output:
-	// 单 SHAN DAN
-	// 曾 ZENG CENG
-	// 尉迟 YUCHI WEICHI
-}
-
-func ExampleName_FillICAO() {
-	n := healthcert.Name{Family: "欧阳", Given: "娜娜"}
-	if err := n.FillICAO(); err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(n.MRZ())
-	// Output: OUYANG<<NANA
-}
-
 func ExampleParseJSON() {
 	in := `{"id":"DE-TEST-1","issuer":{"country":"DE"},"issued_at":"2026-11-20T09:00:00+01:00","expires_at":"2026-11-22T08:00:00Z",
 	"holder":{"name":{"family":"Müller","family_icao":"MUELLER"},"date_of_birth":"1975"},

@@ -45,7 +45,7 @@ type Name struct {
 	Family string
 	Given  string
 	// FamilyICAO and GivenICAO are the ICAO 9303 transliteration; when empty
-	// at issuance they are derived with TransliterateICAO.
+	// at issuance package icao derives them.
 	FamilyICAO string
 	GivenICAO  string
 }

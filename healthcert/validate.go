@@ -209,11 +209,11 @@ func (v *validator) holder(h *Holder, latest Date) {
 func (v *validator) icaoName(field, s, native string) {
 	if s == "" {
 		if native != "" {
-			v.add(field, "missing (see Name.FillICAO)")
+			v.add(field, "missing (see icao.Fill)")
 		}
 		return
 	}
-	if err := checkICAOName(s); err != nil {
+	if err := CheckICAOName(s); err != nil {
 		v.add(field, "%q: %s", s, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ithc/ithc/dcc"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/healthcert/icao"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/trust"
 )
@@ -108,7 +109,7 @@ func issueCode(cert *healthcert.Certificate, key crypto.Signer, dsc *x509.Certif
 		return "", withHint(fmt.Errorf("expires_at %s is after the document signer expires (%s): verifiers would reject the code",
 			timeString(cert.ExpiresAt), timeString(dsc.NotAfter)), "shorten the validity or use a newer document signer")
 	}
-	if err := cert.Holder.Name.FillICAO(); err != nil {
+	if err := icao.Fill(&cert.Holder.Name); err != nil {
 		return "", err
 	}
 	if err := cert.Validate(); err != nil {

@@ -1,12 +1,14 @@
-package healthcert
+package icao
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ithc/ithc/healthcert"
 )
 
-func TestTransliterateICAO(t *testing.T) {
+func TestTransliterate(t *testing.T) {
 	tests := []struct{ in, want string }{
 		// ICAO 9303 part 3 and EU DCC examples
 		{"Musterfrau-Gößinger", "MUSTERFRAU<GOESSINGER"},
@@ -86,14 +88,14 @@ func TestTransliterateICAO(t *testing.T) {
 		{"'", ""},
 	}
 	for _, tt := range tests {
-		got, err := TransliterateICAO(tt.in)
+		got, err := Transliterate(tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("TransliterateICAO(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+			t.Errorf("Transliterate(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
 
-func TestTransliterateFamilyICAO(t *testing.T) {
+func TestTransliterateFamily(t *testing.T) {
 	tests := []struct{ in, given, family string }{
 		{"单", "DAN", "SHAN"},
 		{"曾", "CENG", "ZENG"},
@@ -116,23 +118,23 @@ func TestTransliterateFamilyICAO(t *testing.T) {
 		{"Müller", "MUELLER", "MUELLER"},
 	}
 	for _, tt := range tests {
-		got, err := TransliterateFamilyICAO(tt.in)
+		got, err := TransliterateFamily(tt.in)
 		if err != nil || got != tt.family {
-			t.Errorf("TransliterateFamilyICAO(%q) = %q, %v, want %q", tt.in, got, err, tt.family)
+			t.Errorf("TransliterateFamily(%q) = %q, %v, want %q", tt.in, got, err, tt.family)
 		}
 		if tt.given == "" {
 			continue
 		}
-		if got, err := TransliterateICAO(tt.in); err != nil || got != tt.given {
-			t.Errorf("TransliterateICAO(%q) = %q, %v, want %q", tt.in, got, err, tt.given)
+		if got, err := Transliterate(tt.in); err != nil || got != tt.given {
+			t.Errorf("Transliterate(%q) = %q, %v, want %q", tt.in, got, err, tt.given)
 		}
 	}
 }
 
-func TestTransliterateICAOErrors(t *testing.T) {
+func TestTransliterateErrors(t *testing.T) {
 	tests := []struct {
 		in        string
-		needs     bool // wraps ErrNeedsTransliteration (else ErrInvalidICAOName)
+		needs     bool // wraps ErrNeedsTransliteration (else healthcert.ErrInvalidICAOName)
 		offset    int
 		char      rune
 		checkRune bool
@@ -154,110 +156,82 @@ func TestTransliterateICAOErrors(t *testing.T) {
 		{strings.Repeat("A", 300), false, 0, 0, false},
 	}
 	for _, tt := range tests {
-		got, err := TransliterateICAO(tt.in)
+		got, err := Transliterate(tt.in)
 		if err == nil {
-			t.Errorf("TransliterateICAO(%q) = %q, want error", tt.in, got)
+			t.Errorf("Transliterate(%q) = %q, want error", tt.in, got)
 			continue
 		}
 		if got != "" {
-			t.Errorf("TransliterateICAO(%q) = %q with error, want \"\"", tt.in, got)
+			t.Errorf("Transliterate(%q) = %q with error, want \"\"", tt.in, got)
 		}
-		want := ErrInvalidICAOName
+		want := healthcert.ErrInvalidICAOName
 		if tt.needs {
 			want = ErrNeedsTransliteration
 		}
 		if !errors.Is(err, want) {
-			t.Errorf("TransliterateICAO(%q) error = %v, want %v", tt.in, err, want)
+			t.Errorf("Transliterate(%q) error = %v, want %v", tt.in, err, want)
 		}
-		if !strings.HasPrefix(err.Error(), "healthcert: ") {
-			t.Errorf("TransliterateICAO(%q) error = %q, want healthcert prefix", tt.in, err)
+		if !strings.HasPrefix(err.Error(), "icao: ") {
+			t.Errorf("Transliterate(%q) error = %q, want icao prefix", tt.in, err)
 		}
 		if !tt.checkRune {
 			continue
 		}
 		var te *TransliterationError
 		if !errors.As(err, &te) || te.Offset != tt.offset || te.Rune != tt.char {
-			t.Errorf("TransliterateICAO(%q) error = %#v, want rune %q at offset %d", tt.in, te, tt.char, tt.offset)
+			t.Errorf("Transliterate(%q) error = %#v, want rune %q at offset %d", tt.in, te, tt.char, tt.offset)
 		}
 	}
 	// exactly the cap is fine
-	if got, err := TransliterateICAO(strings.Repeat("A", 80)); err != nil || len(got) != 80 {
-		t.Errorf("TransliterateICAO(80 × A) = %d chars, %v", len(got), err)
+	if got, err := Transliterate(strings.Repeat("A", 80)); err != nil || len(got) != 80 {
+		t.Errorf("Transliterate(80 × A) = %d chars, %v", len(got), err)
 	}
 }
 
-func TestCheckICAOName(t *testing.T) {
-	good := []string{"ZHANG", "MUSTERFRAU<GOESSINGER", "A", strings.Repeat("X", 80)}
-	bad := []string{"", "<ZHANG", "ZHANG<", "ZHANG<<WEI", "Zhang", "ZHANG WEI", "ZHÄNG", "ZHANG1", strings.Repeat("X", 81), "ZHANG\x00"}
-	for _, s := range good {
-		if err := checkICAOName(s); err != nil {
-			t.Errorf("checkICAOName(%q) = %v, want nil", s, err)
-		}
-	}
-	for _, s := range bad {
-		if err := checkICAOName(s); err == nil {
-			t.Errorf("checkICAOName(%q) = nil, want error", s)
-		}
-	}
-}
-
-func TestFillICAO(t *testing.T) {
-	n := Name{Family: "单", Given: "小明"}
-	if err := n.FillICAO(); err != nil {
-		t.Fatalf("FillICAO() error = %v", err)
+func TestFill(t *testing.T) {
+	n := healthcert.Name{Family: "单", Given: "小明"}
+	if err := Fill(&n); err != nil {
+		t.Fatalf("Fill() error = %v", err)
 	}
 	if n.FamilyICAO != "SHAN" || n.GivenICAO != "XIAOMING" {
-		t.Errorf("FillICAO() = %q / %q, want SHAN / XIAOMING", n.FamilyICAO, n.GivenICAO)
+		t.Errorf("Fill() = %q / %q, want SHAN / XIAOMING", n.FamilyICAO, n.GivenICAO)
 	}
 	if got := n.MRZ(); got != "SHAN<<XIAOMING" {
 		t.Errorf("MRZ() = %q, want SHAN<<XIAOMING", got)
 	}
 
 	// supplied forms are kept
-	n = Name{Family: "김", Given: "민수", FamilyICAO: "KIM", GivenICAO: "MINSU"}
-	if err := n.FillICAO(); err != nil || n.FamilyICAO != "KIM" || n.GivenICAO != "MINSU" {
-		t.Errorf("FillICAO() = %+v, %v, want supplied forms kept", n, err)
+	n = healthcert.Name{Family: "김", Given: "민수", FamilyICAO: "KIM", GivenICAO: "MINSU"}
+	if err := Fill(&n); err != nil || n.FamilyICAO != "KIM" || n.GivenICAO != "MINSU" {
+		t.Errorf("Fill() = %+v, %v, want supplied forms kept", n, err)
 	}
 
 	// an unsupported script without a supplied form fails and leaves n alone
-	n = Name{Family: "김", Given: "Anna"}
+	n = healthcert.Name{Family: "김", Given: "Anna"}
 	before := n
-	if err := n.FillICAO(); !errors.Is(err, ErrNeedsTransliteration) {
-		t.Errorf("FillICAO() error = %v, want ErrNeedsTransliteration", err)
+	if err := Fill(&n); !errors.Is(err, ErrNeedsTransliteration) {
+		t.Errorf("Fill() error = %v, want ErrNeedsTransliteration", err)
 	}
 	if n != before {
-		t.Errorf("FillICAO() changed the name on error: %+v", n)
+		t.Errorf("Fill() changed the name on error: %+v", n)
 	}
 
 	// a bad supplied form fails
-	n = Name{Family: "Li", FamilyICAO: "li"}
-	if err := n.FillICAO(); !errors.Is(err, ErrInvalidICAOName) {
-		t.Errorf("FillICAO() error = %v, want ErrInvalidICAOName", err)
+	n = healthcert.Name{Family: "Li", FamilyICAO: "li"}
+	if err := Fill(&n); !errors.Is(err, healthcert.ErrInvalidICAOName) {
+		t.Errorf("Fill() error = %v, want healthcert.ErrInvalidICAOName", err)
 	}
 
-	for _, tt := range []struct {
-		n    Name
-		want string
-	}{
-		{Name{FamilyICAO: "ZHANG", GivenICAO: "WEI"}, "ZHANG<<WEI"},
-		{Name{FamilyICAO: "ZHANG"}, "ZHANG"},
-		{Name{GivenICAO: "WEI"}, "WEI"},
-		{Name{}, ""},
-	} {
-		if got := tt.n.MRZ(); got != tt.want {
-			t.Errorf("%+v.MRZ() = %q, want %q", tt.n, got, tt.want)
-		}
-	}
 }
 
-func TestFillICAOErrorNamesField(t *testing.T) {
-	n := Name{Family: "Anna", Given: "민수"}
-	err := n.FillICAO()
+func TestFillErrorNamesField(t *testing.T) {
+	n := healthcert.Name{Family: "Anna", Given: "민수"}
+	err := Fill(&n)
 	var te *TransliterationError
 	if !errors.As(err, &te) || te.Field != "given" || te.Offset != 0 || te.Rune != '민' {
-		t.Fatalf("FillICAO() error = %#v, want given name, '민' at offset 0", err)
+		t.Fatalf("Fill() error = %#v, want given name, '민' at offset 0", err)
 	}
-	if want := "healthcert: given name: cannot transliterate '민' (U+BBFC) at offset 0: supply the icao 9303 form of the name"; err.Error() != want {
-		t.Errorf("FillICAO() error = %q, want %q", err, want)
+	if want := "icao: given name: cannot transliterate '민' (U+BBFC) at offset 0: supply the icao 9303 form of the name"; err.Error() != want {
+		t.Errorf("Fill() error = %q, want %q", err, want)
 	}
 }

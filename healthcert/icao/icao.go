@@ -1,4 +1,14 @@
-package healthcert
+// Package icao transliterates names into the machine-readable form of ICAO
+// Doc 9303 part 3: upper-case A–Z with '<' between words, as travel
+// documents print them. It covers Latin with diacritics, Greek and Cyrillic
+// (the recommended tables of part 3) and Chinese (Hanyu Pinyin without
+// tones, with the readings of polyphonic surnames); for any other script the
+// issuer supplies the ICAO form.
+//
+// Start with Fill, which completes a healthcert.Name at issuance. The
+// package carries a Chinese reading dictionary, so it is kept apart from
+// package healthcert: verifiers never load it.
+package icao
 
 import (
 	"errors"
@@ -7,23 +17,21 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ithc/ithc/internal/limits"
 	"github.com/mozillazg/go-pinyin"
+
+	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/internal/limits"
 )
 
-// ErrNeedsTransliteration is wrapped by the error of TransliterateICAO and
-// TransliterateFamilyICAO when the name holds a character of a script this
+// ErrNeedsTransliteration is wrapped by the error of Transliterate and
+// TransliterateFamily when the name holds a character of a script this
 // package cannot transliterate (Arabic, Thai, Japanese kana, Korean Hangul
 // and others): the issuer must supply the ICAO 9303 form of the name.
-var ErrNeedsTransliteration = errors.New("healthcert: name needs transliteration by the issuer")
-
-// ErrInvalidICAOName is wrapped by every error about a malformed ICAO 9303
-// name component.
-var ErrInvalidICAOName = errors.New("healthcert: invalid icao name")
+var ErrNeedsTransliteration = errors.New("icao: name needs transliteration by the issuer")
 
 // TransliterationError reports the first character of a name that cannot be
 // transliterated. It wraps ErrNeedsTransliteration when the character is a
-// letter of an unsupported script and ErrInvalidICAOName otherwise (a
+// letter of an unsupported script and healthcert.ErrInvalidICAOName otherwise (a
 // digit, a control character, punctuation that has no place in a name).
 type TransliterationError struct {
 	// Rune is the offending character.
@@ -31,7 +39,7 @@ type TransliterationError struct {
 	// Offset is its position in the name, counted in characters from 0.
 	Offset int
 	// Field names the name component, "family" or "given", when known
-	// (Name.FillICAO sets it).
+	// (Fill sets it).
 	Field string
 	// needsScript is true for a letter of an unsupported script.
 	needsScript bool
@@ -44,20 +52,20 @@ func (e *TransliterationError) Error() string {
 		what = e.Field + " name"
 	}
 	if e.needsScript {
-		return fmt.Sprintf("healthcert: %s: cannot transliterate %q (%U) at offset %d: supply the icao 9303 form of the name", what, e.Rune, e.Rune, e.Offset)
+		return fmt.Sprintf("icao: %s: cannot transliterate %q (%U) at offset %d: supply the icao 9303 form of the name", what, e.Rune, e.Rune, e.Offset)
 	}
-	return fmt.Sprintf("healthcert: %s: character %q (%U) at offset %d is not allowed in a name", what, e.Rune, e.Rune, e.Offset)
+	return fmt.Sprintf("icao: %s: character %q (%U) at offset %d is not allowed in a name", what, e.Rune, e.Rune, e.Offset)
 }
 
-// Unwrap returns ErrNeedsTransliteration or ErrInvalidICAOName.
+// Unwrap returns ErrNeedsTransliteration or healthcert.ErrInvalidICAOName.
 func (e *TransliterationError) Unwrap() error {
 	if e.needsScript {
 		return ErrNeedsTransliteration
 	}
-	return ErrInvalidICAOName
+	return healthcert.ErrInvalidICAOName
 }
 
-// TransliterateICAO returns the ICAO 9303 machine-readable form of one name
+// Transliterate returns the ICAO 9303 machine-readable form of one name
 // component, such as a given name: upper-case A–Z with '<' between words.
 //
 // Following ICAO 9303 part 3: spaces, hyphens and middle dots become '<'
@@ -73,14 +81,14 @@ func (e *TransliterationError) Unwrap() error {
 // ErrNeedsTransliteration that names the character and its offset. A
 // result longer than limits.MaxICAOName characters is an error, never cut.
 // An empty or all-punctuation input returns "" and no error.
-func TransliterateICAO(s string) (string, error) {
+func Transliterate(s string) (string, error) {
 	return transliterate(s, false)
 }
 
-// TransliterateFamilyICAO is TransliterateICAO for a family name: a
+// TransliterateFamily is Transliterate for a family name: a
 // Chinese family name is read with the surname readings of polyphonic and
 // compound surnames ("单" → "SHAN", "曾" → "ZENG", "尉迟" → "YUCHI").
-func TransliterateFamilyICAO(s string) (string, error) {
+func TransliterateFamily(s string) (string, error) {
 	return transliterate(s, true)
 }
 
@@ -90,10 +98,10 @@ var pinyinArgs = pinyin.Args{Style: pinyin.Normal, Fallback: func(rune, pinyin.A
 
 func transliterate(s string, family bool) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%w: name is not valid utf-8", ErrInvalidICAOName)
+		return "", fmt.Errorf("icao: %w: name is not valid utf-8", healthcert.ErrInvalidICAOName)
 	}
 	if len(s) > limits.MaxCertText {
-		return "", fmt.Errorf("%w: name is %d bytes, more than %d", ErrInvalidICAOName, len(s), limits.MaxCertText)
+		return "", fmt.Errorf("icao: %w: name is %d bytes, more than %d", healthcert.ErrInvalidICAOName, len(s), limits.MaxCertText)
 	}
 	rs := []rune(s)
 	var b strings.Builder
@@ -156,7 +164,7 @@ func transliterate(s string, family bool) (string, error) {
 			return "", &TransliterationError{Rune: rs[i], Offset: i}
 		}
 		if b.Len() > limits.MaxICAOName {
-			return "", fmt.Errorf("%w: transliteration of %q is longer than %d characters", ErrInvalidICAOName, s, limits.MaxICAOName)
+			return "", fmt.Errorf("icao: %w: transliteration of %q is longer than %d characters", healthcert.ErrInvalidICAOName, s, limits.MaxICAOName)
 		}
 	}
 	return b.String(), nil
@@ -304,55 +312,32 @@ func hanPinyin(r rune) (string, bool) {
 	return b.String(), true
 }
 
-// checkICAOName reports why s is not a valid ICAO 9303 name component:
-// 1–limits.MaxICAOName characters of A–Z and '<', neither starting nor
-// ending with '<' and without "<<" (which separates family and given names
-// in the MRZ).
-func checkICAOName(s string) error {
-	switch {
-	case s == "":
-		return errors.New("empty")
-	case len(s) > limits.MaxICAOName:
-		return fmt.Errorf("%d characters, more than %d", len(s), limits.MaxICAOName)
-	case s[0] == '<' || s[len(s)-1] == '<':
-		return errors.New("starts or ends with '<'")
-	case strings.Contains(s, "<<"):
-		return errors.New("contains \"<<\"")
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 'A' || c > 'Z') && c != '<' {
-			return fmt.Errorf("invalid character %q at offset %d, want A–Z or '<'", rune(c), i)
-		}
-	}
-	return nil
-}
-
-// FillICAO derives FamilyICAO from Family (with TransliterateFamilyICAO)
-// and GivenICAO from Given (with TransliterateICAO) where they are empty,
-// and checks the ones already present. On error n is left unchanged.
-func (n *Name) FillICAO() error {
+// Fill derives n.FamilyICAO from n.Family (with TransliterateFamily) and
+// n.GivenICAO from n.Given (with Transliterate) where they are empty, and
+// checks the ones already present. On error n is left unchanged.
+func Fill(n *healthcert.Name) error {
 	v := *n
 	var errs []error
 	if v.FamilyICAO == "" && v.Family != "" {
-		t, err := TransliterateFamilyICAO(v.Family)
+		t, err := TransliterateFamily(v.Family)
 		if err != nil {
 			errs = append(errs, nameError("family", err))
 		}
 		v.FamilyICAO = t
 	} else if v.FamilyICAO != "" {
-		if err := checkICAOName(v.FamilyICAO); err != nil {
-			errs = append(errs, fmt.Errorf("%w: family_icao %q: %s", ErrInvalidICAOName, v.FamilyICAO, err))
+		if err := healthcert.CheckICAOName(v.FamilyICAO); err != nil {
+			errs = append(errs, fmt.Errorf("icao: %w: family_icao %q: %s", healthcert.ErrInvalidICAOName, v.FamilyICAO, err))
 		}
 	}
 	if v.GivenICAO == "" && v.Given != "" {
-		t, err := TransliterateICAO(v.Given)
+		t, err := Transliterate(v.Given)
 		if err != nil {
 			errs = append(errs, nameError("given", err))
 		}
 		v.GivenICAO = t
 	} else if v.GivenICAO != "" {
-		if err := checkICAOName(v.GivenICAO); err != nil {
-			errs = append(errs, fmt.Errorf("%w: given_icao %q: %s", ErrInvalidICAOName, v.GivenICAO, err))
+		if err := healthcert.CheckICAOName(v.GivenICAO); err != nil {
+			errs = append(errs, fmt.Errorf("icao: %w: given_icao %q: %s", healthcert.ErrInvalidICAOName, v.GivenICAO, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -371,17 +356,4 @@ func nameError(field string, err error) error {
 		return &c
 	}
 	return fmt.Errorf("%w (%s name)", err, field)
-}
-
-// MRZ returns the name as in the name field of a machine-readable zone,
-// without trailing fillers: "ZHANG<<WEI". A name with only one ICAO
-// component returns that component alone.
-func (n Name) MRZ() string {
-	switch {
-	case n.FamilyICAO == "":
-		return n.GivenICAO
-	case n.GivenICAO == "":
-		return n.FamilyICAO
-	}
-	return n.FamilyICAO + "<<" + n.GivenICAO
 }

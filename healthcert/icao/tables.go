@@ -1,4 +1,4 @@
-package healthcert
+package icao
 
 // The recommended transliterations of ICAO Doc 9303 part 3, section 6
 // (seventh and eighth editions), keyed by the upper-case character. Where
