@@ -90,6 +90,13 @@ func (v *validator) text(field, s string) {
 }
 
 // required checks a mandatory free-text field.
+// measure checks that a quantitative value is a finite, non-negative number.
+func (v *validator) measure(field string, x float64) {
+	if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+		v.add(field, "%v is not a finite non-negative number", x)
+	}
+}
+
 func (v *validator) required(field, s string) {
 	if s == "" {
 		v.add(field, "missing")
@@ -286,13 +293,9 @@ func (v *validator) event(p string, e Event, issued time.Time, latest Date) {
 		v.sampleTime(p+".sample_time", e.SampleTime, issued)
 		v.result(p+".result", e.Result)
 		if q := e.Quantity; q != nil {
-			if math.IsNaN(q.Value) || math.IsInf(q.Value, 0) || q.Value < 0 {
-				v.add(p+".quantity.value", "%v is not a finite non-negative number", q.Value)
-			}
+			v.measure(p+".quantity.value", q.Value)
 			v.required(p+".quantity.unit", q.Unit)
-			if math.IsNaN(q.CutOff) || math.IsInf(q.CutOff, 0) || q.CutOff < 0 {
-				v.add(p+".quantity.cut_off", "%v is not a finite non-negative number", q.CutOff)
-			}
+			v.measure(p+".quantity.cut_off", q.CutOff)
 		}
 	case *AntigenTest:
 		if e == nil {
