@@ -73,6 +73,7 @@ func TestParseUVCISharedTestdata(t *testing.T) {
 			t.Errorf("ParseUVCI(%q) error = %v", s, err)
 		}
 	}
+	t.Logf("%d checksummed UVCIs of the EU test data parse", len(seen))
 }
 
 func TestParseUVCIErrors(t *testing.T) {
