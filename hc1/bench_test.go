@@ -64,8 +64,8 @@ func BenchmarkStages(b *testing.B) {
 }
 
 // BenchmarkInflateHuffman inflates a DCC code compressed as most issuers
-// do, in one dynamic-Huffman block (Sign mostly writes stored blocks, which
-// BenchmarkStages/zlib measures).
+// do, in one dynamic-Huffman block (Sign mostly writes a fixed-Huffman
+// block, which BenchmarkStages/zlib measures).
 func BenchmarkInflateHuffman(b *testing.B) {
 	k := testKeys(b)["ES256"]
 	in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: dccPayload()}

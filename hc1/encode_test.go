@@ -8,7 +8,7 @@ import (
 
 // TestCompressionSize encodes the COSE message of every EU conformance
 // vector and checks that the code round-trips, that no code is larger than
-// its stored form, and that the total stays within 3% of zlib's best
+// its stored form, and that the total is no larger than zlib's at best
 // compression.
 func TestCompressionSize(t *testing.T) {
 	var best, ours, stored, n int
@@ -47,10 +47,10 @@ func TestCompressionSize(t *testing.T) {
 	if n == 0 {
 		t.Skip("no vector has a COSE message")
 	}
-	t.Logf("%d codes: zlib bytes %d (BestCompression %d, +%.2f%%), stored %d",
+	t.Logf("%d codes: zlib bytes %d (BestCompression %d, %+.2f%%), stored %d",
 		n, ours, best, 100*float64(ours-best)/float64(best), stored)
-	if ours*100 > best*103 {
-		t.Errorf("codes total %d bytes of zlib, more than 103%% of BestCompression's %d", ours, best)
+	if ours > best {
+		t.Errorf("codes total %d bytes of zlib, more than BestCompression's %d", ours, best)
 	}
 }
 
@@ -73,34 +73,8 @@ func TestCompressionSizeNative(t *testing.T) {
 		t.Fatalf("DecodeBase45() error = %v", err)
 	}
 	t.Logf("native COSE %d bytes: zlib %d (BestCompression %d, stored %d)", len(cose), len(z), best, storedLen(len(cose)))
-	if len(z)*100 > best*105 {
-		t.Errorf("native code has %d bytes of zlib, more than 105%% of BestCompression's %d", len(z), best)
-	}
-}
-
-// TestAppendStored checks the stored zlib stream against the standard
-// reader, across the 65535-byte block boundary.
-func TestAppendStored(t *testing.T) {
-	for _, n := range []int{0, 1, 100, maxStored - 1, maxStored, maxStored + 1, 2*maxStored + 7} {
-		data := make([]byte, n)
-		for i := range data {
-			data[i] = byte(i * 7)
-		}
-		z := appendStored(nil, data)
-		if len(z) != storedLen(n) {
-			t.Errorf("appendStored(%d bytes) = %d bytes, want storedLen %d", n, len(z), storedLen(n))
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(z))
-		if err != nil {
-			t.Fatalf("zlib.NewReader(appendStored(%d bytes)) error = %v", n, err)
-		}
-		var out bytes.Buffer
-		if _, err := out.ReadFrom(zr); err != nil {
-			t.Fatalf("reading appendStored(%d bytes): %v", n, err)
-		}
-		if !bytes.Equal(out.Bytes(), data) {
-			t.Errorf("appendStored(%d bytes) does not round-trip", n)
-		}
+	if len(z) > best {
+		t.Errorf("native code has %d bytes of zlib, more than BestCompression's %d", len(z), best)
 	}
 }
 

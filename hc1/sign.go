@@ -1,8 +1,6 @@
 package hc1
 
 import (
-	"bytes"
-	"compress/zlib"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -12,12 +10,9 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/adler32"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/ithc/ithc/dcc"
@@ -88,114 +83,21 @@ func Sign(in SignInput, signer crypto.Signer, opts SignOptions) (string, error) 
 	return EncodeCOSE(cose)
 }
 
-// EncodeCOSE compresses with BestSpeed first. BestCompression clears
-// 640 KiB of match tables for every message, which costs more than the
-// signature and evicts the signer's caches. A DCC of 300 to 500 bytes
-// beside a random signature hardly compresses: BestSpeed does not beat the
-// stored form on 185 of the 191 COSE messages of the EU conformance data,
-// and BestCompression saves 0.9% over stored in total. So BestCompression
-// runs only when BestSpeed beats the stored form (as on a native payload,
-// which repeats more text), and the smallest result is kept. On the EU
-// conformance data this makes 73190 bytes of zlib against 72913 at
-// BestCompression alone (+0.4%, 1.5 bytes a code), and the native payload
-// of the tests compresses as at BestCompression (TestCompressionSize).
-
-// encoder is a pooled pair of zlib writers with their output buffers.
-type encoder struct {
-	fast, best       *zlib.Writer
-	fastBuf, bestBuf bytes.Buffer
-}
-
-var encoders sync.Pool
-
-// compress returns the zlib stream of data from zw at level, which writes
-// to buf; the result aliases buf.
-func compress(zw **zlib.Writer, buf *bytes.Buffer, level int, data []byte) ([]byte, error) {
-	buf.Reset()
-	buf.Grow(len(data) + 64)
-	if *zw == nil {
-		w, err := zlib.NewWriterLevel(buf, level)
-		if err != nil {
-			return nil, err
-		}
-		*zw = w
-	} else {
-		(*zw).Reset(buf)
-	}
-	if _, err := (*zw).Write(data); err != nil {
-		return nil, err
-	}
-	if err := (*zw).Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
 // EncodeCOSE compresses a COSE message with zlib and returns it as a code
-// text with prefix and Base45. The zlib stream is the smallest of deflate
-// at BestSpeed, deflate at BestCompression when BestSpeed compresses, and
-// stored blocks (which any zlib reader accepts) when deflate does not make
-// the message smaller.
+// text with prefix and Base45. The zlib stream is one deflate block in the
+// smallest of the stored, fixed-Huffman and dynamic-Huffman forms (see
+// deflate.go); a message longer than a verifier inflates is an error. On
+// the 195 COSE messages of the EU conformance data this writes 72903 bytes
+// of zlib, 1.8% less than compress/zlib at BestCompression
+// (TestCompressionSize), in about 7 µs a message (BenchmarkDeflate).
 func EncodeCOSE(cose []byte) (string, error) {
-	e, _ := encoders.Get().(*encoder)
-	if e == nil {
-		e = new(encoder)
-	}
-	defer func() {
-		if e.fastBuf.Cap() <= 64<<10 && e.bestBuf.Cap() <= 64<<10 {
-			encoders.Put(e)
-		}
-	}()
-	z, err := compress(&e.fast, &e.fastBuf, zlib.BestSpeed, cose)
+	z, err := appendZlib(make([]byte, 0, storedLen(len(cose))), cose)
 	if err != nil {
-		return "", fmt.Errorf("hc1: zlib: %w", err)
-	}
-	if stored := storedLen(len(cose)); stored <= len(z) {
-		z = appendStored(z[:0], cose)
-	} else {
-		zb, err := compress(&e.best, &e.bestBuf, zlib.BestCompression, cose)
-		if err != nil {
-			return "", fmt.Errorf("hc1: zlib: %w", err)
-		}
-		if len(zb) < len(z) {
-			z = zb
-		}
+		return "", err
 	}
 	out := make([]byte, 0, len(Prefix)+base45.EncodedLen(len(z)))
 	out = append(out, Prefix...)
 	return string(base45.AppendEncode(out, z)), nil
-}
-
-// maxStored is the most a stored deflate block holds (RFC 1951 3.2.4).
-const maxStored = 65535
-
-// storedLen is the length of the zlib stream of n bytes in stored blocks.
-func storedLen(n int) int {
-	blocks := max(1, (n+maxStored-1)/maxStored)
-	return 2 + 5*blocks + n + 4
-}
-
-// appendStored appends a zlib stream (RFC 1950) holding data in stored
-// deflate blocks (RFC 1951): no compression.
-func appendStored(dst, data []byte) []byte {
-	// CMF 0x78: deflate with a 32 KiB window; FLG 0x01: fastest level, no
-	// dictionary, (0x78<<8|0x01) % 31 == 0.
-	dst = append(dst, 0x78, 0x01)
-	rest := data
-	for {
-		n := min(len(rest), maxStored)
-		final := byte(0)
-		if n == len(rest) {
-			final = 1
-		}
-		dst = append(dst, final, byte(n), byte(n>>8), ^byte(n), ^byte(n>>8))
-		dst = append(dst, rest[:n]...)
-		rest = rest[n:]
-		if final == 1 {
-			break
-		}
-	}
-	return binary.BigEndian.AppendUint32(dst, adler32.Checksum(data))
 }
 
 // SignCOSE returns the tagged COSE_Sign1 message (CBOR tag 18) of in,

@@ -74,7 +74,8 @@ func newBenchCase(b *testing.B, alg string, huffman bool) *benchCase {
 
 // huffmanText returns a code of the DCC payload whose zlib stream is one
 // dynamic-Huffman block, as most issuers' codes are (hc1.Sign mostly writes
-// stored blocks, which inflate faster): it compresses the COSE message at
+// a fixed-Huffman block, whose codes need no tables built): it compresses
+// the COSE message at
 // BestCompression, re-signing until deflate picks a dynamic block (the
 // choice depends on the random signature).
 func huffmanText(b *testing.B, k *testKey) string {
@@ -158,7 +159,9 @@ func BenchmarkES256(b *testing.B) { benchPair(b, "ES256", false) }
 func BenchmarkPS256(b *testing.B) { benchPair(b, "PS256", false) }
 
 // The Huffman variants verify a code as most issuers compress it (one
-// dynamic-Huffman block), whereas hc1.Sign mostly writes stored blocks.
+// dynamic-Huffman block), whereas hc1.Sign mostly writes a fixed-Huffman
+// block for a DCC (157 of the 195 COSE messages of the EU test data; 32
+// dynamic, 6 stored).
 func BenchmarkES256Huffman(b *testing.B) { benchPair(b, "ES256", true) }
 func BenchmarkPS256Huffman(b *testing.B) { benchPair(b, "PS256", true) }
 
