@@ -64,7 +64,7 @@ func BenchmarkStages(b *testing.B) {
 }
 
 // BenchmarkInflateHuffman inflates a DCC code compressed as most issuers
-// do, in one dynamic-Huffman block (Sign mostly writes a fixed-Huffman
+// do, in one dynamic-Huffman block (Sign writes a DCC mostly in a stored
 // block, which BenchmarkStages/zlib measures).
 func BenchmarkInflateHuffman(b *testing.B) {
 	k := testKeys(b)["ES256"]

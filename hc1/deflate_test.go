@@ -81,6 +81,7 @@ func TestDeflateRoundTrip(t *testing.T) {
 		{"one byte", []byte{'x'}, 1},
 		{"one byte repeated", bytes.Repeat([]byte{0}, 1000), 255},
 		{"random", random(400), 0},
+		{"saves under 1/16", append(random(360), bytes.Repeat([]byte("0123"), 6)...), 0},
 		{"random 64 KiB", random(limits.MaxCOSE), 0},
 		{"text", text, 2},
 		{"runs up to the maximum length", bytes.Repeat([]byte("abc"), 3000), 255},
