@@ -1024,8 +1024,9 @@ type payloadWire Payload
 
 // MarshalCBOR encodes p in RFC 8949 core deterministic encoding: definite
 // lengths, shortest arguments, map keys sorted bytewise. Optional fields
-// (fn, fnt, gn, gnt, nm, ma, dr, tc) are omitted when empty, unless the
-// parsed payload had them present and empty: re-encoding a parsed payload
+// (fn, fnt, gn, gnt, nm, ma, dr, tc) are omitted when empty, and the groups
+// v, t, r when they have no entry, unless the parsed payload had them
+// present and empty (or null, for a group): re-encoding a parsed payload
 // loses nothing.
 func (p *Payload) MarshalCBOR() ([]byte, error) {
 	var v any = (*payloadWire)(p)
@@ -1043,17 +1044,9 @@ func (p *Payload) MarshalCBOR() ([]byte, error) {
 // ParseCBOR: duplicate keys, trailing data, wrong types and input beyond
 // internal/limits are errors wrapping ErrMalformed.
 func ParseJSON(b []byte) (*Payload, error) {
-	if len(b) > limits.MaxJSONInput {
-		return nil, &parseError{fmt.Sprintf("dcc: json: %d bytes, more than %d", len(b), limits.MaxJSONInput)}
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	v, err := jsonValue(dec, 1)
+	v, err := DecodeGenericJSON(b)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, &parseError{"dcc: json: trailing data after the payload"}
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return nil, &parseError{fmt.Sprintf("dcc: json: payload is %T, want object", v)}
@@ -1066,6 +1059,27 @@ func ParseJSON(b []byte) (*Payload, error) {
 	}
 	r := &reader{b: c, s: string(c), json: true}
 	return r.parse()
+}
+
+// DecodeGenericJSON decodes one JSON value into the JSON-like values of
+// DecodeGeneric (numbers as json.Number), without applying the DCC schema:
+// a payload with a field of the wrong type decodes. Syntax errors,
+// duplicate keys, trailing data and input beyond internal/limits are errors
+// wrapping ErrMalformed.
+func DecodeGenericJSON(b []byte) (any, error) {
+	if len(b) > limits.MaxJSONInput {
+		return nil, &parseError{fmt.Sprintf("dcc: json: %d bytes, more than %d", len(b), limits.MaxJSONInput)}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	v, err := jsonValue(dec, 1)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, &parseError{"dcc: json: trailing data after the payload"}
+	}
+	return v, nil
 }
 
 // jsonValue reads one JSON value, rejecting duplicate keys and nesting
@@ -1140,6 +1154,14 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 // emptyOptionalPresent reports whether a parsed payload had an optional
 // field present with an empty value, which the struct encoding would drop.
 func (p *Payload) emptyOptionalPresent() bool {
+	for _, g := range []struct {
+		bit uint32
+		n   int
+	}{{bV, len(p.Vaccinations)}, {bT, len(p.Tests)}, {bR, len(p.Recoveries)}} {
+		if p.null&g.bit != 0 || p.seen&g.bit != 0 && g.n == 0 {
+			return true
+		}
+	}
 	n := &p.Name
 	if n.seen&bFn != 0 && n.Family == "" || n.seen&bFnt != 0 && n.FamilyICAO == "" ||
 		n.seen&bGn != 0 && n.Given == "" || n.seen&bGnt != 0 && n.GivenICAO == "" {
@@ -1169,6 +1191,19 @@ func (p *Payload) wireMap() map[string]any {
 	opt(nam, "gn", p.Name.Given, p.Name.seen, bGn)
 	opt(nam, "gnt", p.Name.GivenICAO, p.Name.seen, bGnt)
 	m := map[string]any{"ver": p.Version, "nam": nam, "dob": p.DateOfBirth}
+	// A group written null or as an empty array stays so.
+	for _, g := range []struct {
+		key string
+		bit uint32
+		n   int
+	}{{"v", bV, len(p.Vaccinations)}, {"t", bT, len(p.Tests)}, {"r", bR, len(p.Recoveries)}} {
+		switch {
+		case p.null&g.bit != 0:
+			m[g.key] = nil
+		case p.seen&g.bit != 0 && g.n == 0:
+			m[g.key] = []any{}
+		}
+	}
 	if len(p.Vaccinations) > 0 {
 		m["v"] = p.Vaccinations
 	}

@@ -397,9 +397,11 @@ func (c *checker) test(i int, t *Test) {
 	// test types a country accepts is an acceptance rule, not the schema.
 	c.str(f, at.with("tt"), bTt, t.Type, true, 0)
 	c.str(f, at.with("nm"), bNm, t.Name, false, c.rel.nmMaxLen)
-	// The device id applies to rapid antigen tests; issuers of NAAT
-	// certificates write it empty (HU, IT), which is no device to check.
-	if c.str(f, at.with("ma"), bMa, t.Device, false, 0) && (t.Device != "" || t.Type == TestTypeRAT) {
+	// The device id and its value set apply to rapid antigen tests only.
+	// Issuers of NAAT certificates write it empty (HU, IT) or name the kit's
+	// maker in it (LV: "1drop Inc"), which is no device to check.
+	if c.str(f, at.with("ma"), bMa, t.Device, false, 0) && t.Type != TestTypeNAAT &&
+		(t.Device != "" || t.Type == TestTypeRAT) {
 		c.member(at.with("ma"), valueset.TestManufacturers, t.Device)
 	}
 	if c.str(f, at.with("sc"), bSc, t.SampleTime, true, 0) {

@@ -300,6 +300,8 @@ func TestCheck(t *testing.T) {
 		{"test unknown device", testJSON, `"1232"`, `"9999"`, "t[0].ma"},
 		{"test empty device on RAT", testJSON, `"1232"`, `""`, "t[0].ma"},
 		{"NAAT empty device", testJSON, `"LP217198-3","ma":"1232"`, `"LP6464-4","ma":""`, ""},
+		{"NAAT kit maker in ma", testJSON, `"LP217198-3","ma":"1232"`, `"LP6464-4","ma":"1drop Inc"`, ""},
+		{"free-text test type with unknown device", testJSON, `"LP217198-3","ma":"1232"`, `"rapid","ma":"9999"`, "t[0].ma"},
 		{"test sc offset +02", testJSON, `+0200`, `+02`, ""},
 		{"test sc offset +02:00 fraction", testJSON, `:00+0200`, `:00.5+02:00`, ""},
 		{"test sc no time", testJSON, `"2021-06-11T17:30:00+0200"`, `"2021-06-11"`, "t[0].sc"},
@@ -677,6 +679,43 @@ func TestMarshalKeepsEmptyOptional(t *testing.T) {
 	}
 	if _, ok := entry["tc"]; ok {
 		t.Errorf("re-encoded t[0] has tc, which the input did not have")
+	}
+}
+
+// TestMarshalKeepsEmptyGroups checks that groups written as empty arrays
+// or null (San Marino's "t": [], "r": [] beside "v"; Bulgaria's null)
+// survive re-encoding.
+func TestMarshalKeepsEmptyGroups(t *testing.T) {
+	in := strings.Replace(vaccinationJSON, `"v":[`, `"t":[],"r":null,"v":[`, 1)
+	p := mustJSON(t, in)
+	b, err := p.MarshalCBOR()
+	if err != nil {
+		t.Fatalf("MarshalCBOR() error: %v", err)
+	}
+	got, err := DecodeGeneric(b)
+	if err != nil {
+		t.Fatalf("DecodeGeneric() error: %v", err)
+	}
+	m := got.(map[string]any)
+	if tv, ok := m["t"].([]any); !ok || len(tv) != 0 {
+		t.Errorf("re-encoded t = %#v, want an empty array", m["t"])
+	}
+	if rv, ok := m["r"]; !ok || rv != nil {
+		t.Errorf("re-encoded r = %#v (present %t), want null", rv, ok)
+	}
+	if v, ok := m["v"].([]any); !ok || len(v) != 1 {
+		t.Errorf("re-encoded v = %#v, want one entry", m["v"])
+	}
+	// A payload built in Go, without a parse, still omits absent groups.
+	q := *p
+	q.seen, q.null = 0, 0
+	b, err = q.MarshalCBOR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = DecodeGeneric(b)
+	if _, ok := got.(map[string]any)["t"]; ok {
+		t.Errorf("a payload built in Go encodes t, which it does not have")
 	}
 }
 
