@@ -137,8 +137,28 @@ func ParseCOSE(cose []byte) (*Code, error) {
 	return c, nil
 }
 
+// ParseCOSEEnvelope is ParseCOSE without StagePayload: it decodes the
+// COSE_Sign1 message and its CWT claims and leaves the payload undecoded in
+// RawPayload (DCC and Native are nil). It serves the checks that do not
+// depend on the payload's content (kid, signature, validity), which a
+// conformance test may expect to pass on a payload that breaks its schema.
+func ParseCOSEEnvelope(cose []byte) (*Code, error) {
+	c := new(Code)
+	if err := c.parseEnvelopeAndClaims(cose); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // parseCOSEInto is ParseCOSE filling in the zero Code c.
 func parseCOSEInto(c *Code, cose []byte) error {
+	if err := c.parseEnvelopeAndClaims(cose); err != nil {
+		return err
+	}
+	return c.decodePayload()
+}
+
+func (c *Code) parseEnvelopeAndClaims(cose []byte) error {
 	if err := c.parseEnvelope(cose); err != nil {
 		return err
 	}
@@ -149,7 +169,7 @@ func parseCOSEInto(c *Code, cose []byte) error {
 	c.Claims = claims
 	c.RawPayload = raw.raw
 	c.Kind = raw.kind
-	return c.decodePayload()
+	return nil
 }
 
 func (c *Code) parseEnvelope(cose []byte) error {
