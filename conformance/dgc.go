@@ -388,6 +388,10 @@ type evaluator struct {
 	coseDone bool
 	code     *hc1.Code
 	coseErr  error
+
+	envDone bool
+	env     *hc1.Code
+	envErr  error
 }
 
 // eval returns whether the stage key succeeds, a detail for failures, or a
@@ -439,7 +443,7 @@ func (e *evaluator) eval(key string) (ok bool, detail, skip string) {
 		_, err := e.signer()
 		return check(err)
 	case ExpirationCheck:
-		code, signer, err := e.testSigner()
+		code, signer, err := e.testSigner(e.envelope())
 		if err != nil {
 			return check(err)
 		}
@@ -449,7 +453,8 @@ func (e *evaluator) eval(key string) (ok bool, detail, skip string) {
 		}
 		return check(verify.CheckValidity(code, signer, now, e.skew))
 	case KeyUsage:
-		code, signer, err := e.testSigner()
+		// Key usage compares with the payload's groups: it needs the payload.
+		code, signer, err := e.testSigner(e.parsed())
 		if err != nil {
 			return check(err)
 		}
@@ -482,6 +487,22 @@ func (e *evaluator) picture() ([]byte, error) {
 	return nil, errors.New("the file has no picture (no 2DCODE field)")
 }
 
+// binaryField decodes a field holding bytes: hex, as the format has it, or
+// base64 (standard or URL alphabet, padded or not), which some countries'
+// files use instead (North Macedonia's COSE, COMPRESSED and CBOR). Hex is
+// tried first: a hex string is also valid base64 but never meant as such.
+func binaryField(name, v string) ([]byte, error) {
+	if b, err := hex.DecodeString(v); err == nil {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(v); err == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is neither hex nor base64", name)
+}
+
 // base45 decodes the Base45 text of the test: BASE45 when given, else the
 // text after the prefix.
 func (e *evaluator) base45() ([]byte, error) {
@@ -498,7 +519,7 @@ func (e *evaluator) base45() ([]byte, error) {
 		return nil, err
 	}
 	if e.tf.Compressed != "" {
-		want, herr := hex.DecodeString(e.tf.Compressed)
+		want, herr := binaryField("COMPRESSED", e.tf.Compressed)
 		if herr == nil && !bytes.Equal(b, want) {
 			return nil, errors.New("base45 decodes to bytes that differ from COMPRESSED")
 		}
@@ -511,9 +532,9 @@ func (e *evaluator) base45() ([]byte, error) {
 func (e *evaluator) cose() ([]byte, error) {
 	var compressed []byte
 	if e.tf.Compressed != "" {
-		b, err := hex.DecodeString(e.tf.Compressed)
+		b, err := binaryField("COMPRESSED", e.tf.Compressed)
 		if err != nil {
-			return nil, fmt.Errorf("COMPRESSED is not hex: %v", err)
+			return nil, err
 		}
 		compressed = b
 	} else {
@@ -528,7 +549,7 @@ func (e *evaluator) cose() ([]byte, error) {
 		return nil, err
 	}
 	if e.tf.COSE != "" {
-		want, herr := hex.DecodeString(e.tf.COSE)
+		want, herr := binaryField("COSE", e.tf.COSE)
 		if herr == nil && !bytes.Equal(c, want) {
 			return nil, errors.New("inflated bytes differ from COSE")
 		}
@@ -536,43 +557,54 @@ func (e *evaluator) cose() ([]byte, error) {
 	return c, nil
 }
 
-// parsed returns the parsed COSE_Sign1 of the test, from the COSE field when
+// rawCOSE returns the COSE_Sign1 bytes of the test: the COSE field when
 // given (so that later stages are tested even where an earlier one is
-// deliberately broken), else from the pipeline.
-func (e *evaluator) parsed() (*hc1.Code, error) {
-	if e.coseDone {
-		return e.code, e.coseErr
-	}
-	e.coseDone = true
-	var raw []byte
+// deliberately broken), else the output of the pipeline.
+func (e *evaluator) rawCOSE() ([]byte, error) {
 	if e.tf.COSE != "" {
-		b, err := hex.DecodeString(e.tf.COSE)
-		if err != nil {
-			e.coseErr = fmt.Errorf("COSE is not hex: %v", err)
-			return nil, e.coseErr
-		}
-		raw = b
-	} else {
-		b, err := e.cose()
-		if err != nil {
-			e.coseErr = err
-			return nil, err
-		}
-		raw = b
+		return binaryField("COSE", e.tf.COSE)
 	}
-	e.code, e.coseErr = hc1.ParseCOSE(raw)
+	return e.cose()
+}
+
+// parsed returns the parsed COSE_Sign1 of the test, payload included.
+func (e *evaluator) parsed() (*hc1.Code, error) {
+	if !e.coseDone {
+		e.coseDone = true
+		raw, err := e.rawCOSE()
+		if err == nil {
+			e.code, err = hc1.ParseCOSE(raw)
+		}
+		e.coseErr = err
+	}
 	return e.code, e.coseErr
+}
+
+// envelope returns the COSE_Sign1 of the test with its claims but its
+// payload undecoded, for the stages that do not read the payload (kid,
+// signature, validity): a payload that breaks the schema, such as a dose
+// number written as text, does not stop them.
+func (e *evaluator) envelope() (*hc1.Code, error) {
+	if !e.envDone {
+		e.envDone = true
+		raw, err := e.rawCOSE()
+		if err == nil {
+			e.env, err = hc1.ParseCOSEEnvelope(raw)
+		}
+		e.envErr = err
+	}
+	return e.env, e.envErr
 }
 
 // decode checks that the COSE payload decodes as a DCC and equals the
 // test's payload: the CBOR field when given (the bytes the code was made
 // from), else the JSON field.
 func (e *evaluator) decode() error {
-	code, err := e.parsed()
+	code, err := e.envelope()
 	if err != nil {
 		return err
 	}
-	if code.DCC == nil {
+	if code.Kind != hc1.KindDCC {
 		return errors.New("the code carries no EU DCC payload")
 	}
 	got, err := dcc.DecodeGeneric(code.RawPayload)
@@ -616,9 +648,9 @@ func (e *evaluator) reference() (any, string, error) {
 
 // cborPayload returns the DCC payload bytes of the CBOR field.
 func (e *evaluator) cborPayload() ([]byte, error) {
-	b, err := hex.DecodeString(e.tf.CBOR)
+	b, err := binaryField("CBOR", e.tf.CBOR)
 	if err != nil {
-		return nil, fmt.Errorf("CBOR is not hex: %v", err)
+		return nil, err
 	}
 	if _, kind, raw, err := hc1.ParseClaims(b); err == nil && kind == hc1.KindDCC {
 		return raw, nil
@@ -645,26 +677,32 @@ func (e *evaluator) payloadMismatch() string {
 	return ""
 }
 
-// validJSON checks that the JSON of the test (or, without one, the decoded
-// payload) is a well-formed DCC payload object.
+// validJSON checks that the JSON of the test is well-formed JSON holding
+// an object: no syntax error, duplicate key or trailing data. Whether it is
+// a valid DCC is for the schema stage and EXPECTEDVALIDOBJECT. Without a
+// JSON field, the payload of the code must decode to such an object.
 func (e *evaluator) validJSON() error {
+	var v any
+	var err error
 	if len(e.tf.JSON) > 0 {
-		_, err := dcc.ParseJSON(e.tf.JSON)
-		return err
+		v, err = dcc.DecodeGenericJSON(e.tf.JSON)
+	} else {
+		code, cerr := e.envelope()
+		if cerr != nil {
+			return cerr
+		}
+		if code.Kind != hc1.KindDCC {
+			return errors.New("the code carries no EU DCC payload")
+		}
+		v, err = dcc.DecodeGeneric(code.RawPayload)
 	}
-	code, err := e.parsed()
 	if err != nil {
 		return err
 	}
-	if code.DCC == nil {
-		return errors.New("the code carries no EU DCC payload")
+	if _, ok := v.(map[string]any); !ok {
+		return fmt.Errorf("the payload is a %T, not an object", v)
 	}
-	b, err := json.Marshal(code.DCC)
-	if err != nil {
-		return err
-	}
-	_, err = dcc.ParseJSON(b)
-	return err
+	return nil
 }
 
 // payload returns the DCC payload for the schema stage: the one in the code,
@@ -674,9 +712,9 @@ func (e *evaluator) payload() (*dcc.Payload, error) {
 		return code.DCC, nil
 	}
 	if e.tf.CBOR != "" {
-		b, err := hex.DecodeString(e.tf.CBOR)
+		b, err := e.cborPayload()
 		if err != nil {
-			return nil, fmt.Errorf("CBOR is not hex: %v", err)
+			return nil, err
 		}
 		return dcc.ParseCBOR(b)
 	}
@@ -702,7 +740,7 @@ func (e *evaluator) certificate() (*x509.Certificate, error) {
 // signer verifies the code against the test's certificate, through the same
 // trust lookup (kid) and signature check the verifier uses.
 func (e *evaluator) signer() (*trust.Signer, error) {
-	code, err := e.parsed()
+	code, err := e.envelope()
 	if err != nil {
 		return nil, err
 	}
@@ -724,12 +762,12 @@ func (e *evaluator) signer() (*trust.Signer, error) {
 	return verify.CheckSignature(code, signers)
 }
 
-// testSigner returns the code and the test's certificate as its signer, for
+// testSigner returns the code (from parsed or envelope) and the test's
+// certificate as its signer, for
 // the stages that check the certificate's validity window and key usage
 // whether or not the signature verifies (a test may pair a code with
 // another certificate on purpose).
-func (e *evaluator) testSigner() (*hc1.Code, *trust.Signer, error) {
-	code, err := e.parsed()
+func (e *evaluator) testSigner(code *hc1.Code, err error) (*hc1.Code, *trust.Signer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
