@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -138,6 +139,11 @@ type Result struct {
 	// (for a DCC, its conversion to the ITHC model). It is present on
 	// failures after decoding too: read it only together with Status.
 	Certificate *healthcert.Certificate `json:"certificate,omitempty"`
+	// CertificateError is set in the JSON form instead of certificate when
+	// the decoded certificate has no valid JSON form (such as a date the
+	// model cannot hold: San Marino's test issuer wrote the year 0021). The
+	// DCC as received is still given.
+	CertificateError string `json:"certificate_error,omitempty"`
 	// DCC is the EU DCC payload as received, for DCC codes.
 	DCC *dcc.Payload `json:"dcc,omitempty"`
 	// Signer is the signer whose key verified the signature.
@@ -145,6 +151,19 @@ type Result struct {
 	// Warnings list what is tolerated but irregular, such as a kid in the
 	// unprotected header.
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// MarshalJSON writes the result. A result always marshals: a decoded
+// certificate that cannot (see CertificateError) is left out.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	if r.Certificate != nil {
+		if _, err := json.Marshal(r.Certificate); err != nil {
+			r.Certificate = nil
+			r.CertificateError = err.Error()
+		}
+	}
+	return json.Marshal(plain(r))
 }
 
 // Err returns the result as an *Error, or nil when verified.

@@ -355,3 +355,32 @@ func asError(err error, e **Error) bool {
 	*e = x
 	return ok
 }
+
+// TestResultJSONWithUnmarshalableCertificate checks that a result always
+// marshals: a decoded certificate whose date the model cannot write (San
+// Marino's test issuer wrote the year 0021) is replaced by its error.
+func TestResultJSONWithUnmarshalableCertificate(t *testing.T) {
+	r := &Result{Status: StatusInvalidSigningFormat, Stage: StageSchema, Format: "hc1",
+		Certificate: &healthcert.Certificate{Events: []healthcert.Event{
+			&healthcert.Vaccination{VaccineType: "J07BX03", Date: healthcert.Date{Year: 21, Month: 1, Day: 6}}}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("json.Marshal(Result) error = %v", err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["certificate"]; ok {
+		t.Errorf("JSON has a certificate: %s", b)
+	}
+	if e, _ := got["certificate_error"].(string); !strings.Contains(e, "year 21") {
+		t.Errorf("certificate_error = %q, want the date problem", e)
+	}
+	if got["status"] != string(StatusInvalidSigningFormat) {
+		t.Errorf("status = %v", got["status"])
+	}
+	if r.Certificate == nil || r.CertificateError != "" {
+		t.Error("MarshalJSON changed the result it marshalled")
+	}
+}
