@@ -78,7 +78,14 @@ func (u Usage) String() string {
 
 // UsageFromCertificate reads the health key-usage OIDs (current and legacy
 // arcs) from the extended key usage of cert. Other extended key usages are
-// ignored.
+// ignored: a document signer whose extension lists only other purposes may
+// sign every class. RFC 5280 would restrict such a certificate to the
+// purposes listed, but the DCC specification restricts only by its own
+// OIDs, and real document signers carry others (Spain's list TLS client
+// authentication and e-mail protection and sign every type). The EU test
+// data disagrees with itself here: Spain's files 1101 and 1103 expect such
+// a signer to pass, Iceland's file 3 (an ICAO document-signer OID only)
+// expects it to fail.
 func UsageFromCertificate(cert *x509.Certificate) Usage {
 	var u Usage
 	for _, oid := range cert.UnknownExtKeyUsage {

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/internal/limits"
 )
 
@@ -379,5 +381,23 @@ func TestLoadPrivateKey(t *testing.T) {
 	}
 	if _, err := LoadPrivateKey(dir); err == nil {
 		t.Error("LoadPrivateKey(directory) = nil error")
+	}
+}
+
+// TestUsageOtherPurposes keeps a signer whose extended key usage lists only
+// non-health purposes unrestricted, as Spain's real document signers need.
+func TestUsageOtherPurposes(t *testing.T) {
+	icao := asn1.ObjectIdentifier{2, 23, 136, 1, 1, 14, 2}
+	for _, c := range []*x509.Certificate{
+		{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection}},
+		{UnknownExtKeyUsage: []asn1.ObjectIdentifier{icao}},
+	} {
+		if u := UsageFromCertificate(c); u != 0 || !u.Allows(healthcert.TypeVaccination) {
+			t.Errorf("usage of %v / %v = %v, want any", c.ExtKeyUsage, c.UnknownExtKeyUsage, u)
+		}
+	}
+	u := UsageFromCertificate(&x509.Certificate{UnknownExtKeyUsage: []asn1.ObjectIdentifier{icao, OIDLegacyTest}})
+	if u != UsageTest || u.Allows(healthcert.TypeVaccination) {
+		t.Errorf("usage with the legacy test OID = %v, want test only", u)
 	}
 }
