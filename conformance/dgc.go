@@ -165,21 +165,105 @@ type Options struct {
 
 // testFile is one dgc test file.
 type testFile struct {
-	JSON       json.RawMessage `json:"JSON"`
-	CBOR       string          `json:"CBOR"`
-	COSE       string          `json:"COSE"`
-	Compressed string          `json:"COMPRESSED"`
-	Base45     string          `json:"BASE45"`
-	Prefix     string          `json:"PREFIX"`
-	Picture    string          `json:"2DCODE"`
-	PictureAlt string          `json:"_2DCODE"`
+	JSON       json.RawMessage
+	CBOR       string
+	COSE       string
+	Compressed string
+	Base45     string
+	Prefix     string
+	Picture    string // 2DCODE
+	PictureAlt string // _2DCODE
 	TestCtx    struct {
-		Certificate     string `json:"CERTIFICATE"`
-		ValidationClock string `json:"VALIDATIONCLOCK"`
-		Schema          string `json:"SCHEMA"`
-		Description     string `json:"DESCRIPTION"`
-	} `json:"TESTCTX"`
-	Expected map[string]json.RawMessage `json:"EXPECTEDRESULTS"`
+		Certificate     string
+		ValidationClock string
+		Schema          string
+		Description     string
+	}
+	Expected map[string]json.RawMessage
+}
+
+// parseTestFile reads a test file. Field names are matched without regard
+// to case or surrounding spaces (Norway's picture key is "2DCODE "), an
+// exact match winning; a field of another type than the format's (a
+// number where a string is due) reads as empty rather than failing the
+// whole file, and the stages that need it say so.
+func parseTestFile(data []byte) (*testFile, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	tf := &testFile{}
+	str := func(v json.RawMessage) string {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			return ""
+		}
+		return s
+	}
+	for _, k := range sortedFieldKeys(top) {
+		v := top[k]
+		switch normalKey(k) {
+		case "JSON":
+			tf.JSON = v
+		case "CBOR":
+			tf.CBOR = str(v)
+		case "COSE":
+			tf.COSE = str(v)
+		case "COMPRESSED":
+			tf.Compressed = str(v)
+		case "BASE45":
+			tf.Base45 = str(v)
+		case "PREFIX":
+			tf.Prefix = str(v)
+		case "2DCODE":
+			tf.Picture = str(v)
+		case "_2DCODE":
+			tf.PictureAlt = str(v)
+		case "EXPECTEDRESULTS":
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(v, &m); err != nil {
+				return nil, fmt.Errorf("EXPECTEDRESULTS is not an object: %v", err)
+			}
+			tf.Expected = m
+		case "TESTCTX":
+			var ctx map[string]json.RawMessage
+			if json.Unmarshal(v, &ctx) != nil {
+				continue
+			}
+			for _, ck := range sortedFieldKeys(ctx) {
+				switch normalKey(ck) {
+				case "CERTIFICATE":
+					tf.TestCtx.Certificate = str(ctx[ck])
+				case "VALIDATIONCLOCK":
+					tf.TestCtx.ValidationClock = str(ctx[ck])
+				case "SCHEMA":
+					tf.TestCtx.Schema = str(ctx[ck])
+				case "DESCRIPTION":
+					tf.TestCtx.Description = str(ctx[ck])
+				}
+			}
+		}
+	}
+	return tf, nil
+}
+
+func normalKey(k string) string { return strings.ToUpper(strings.TrimSpace(k)) }
+
+// sortedFieldKeys returns the keys of m with the exactly spelt ones (already
+// normal) last, so that they win over variants.
+func sortedFieldKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ei, ej := normalKey(keys[i]) == keys[i], normalKey(keys[j]) == keys[j]
+		if ei != ej {
+			return !ei
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }
 
 // RunDGC evaluates every test file under dir. It fails only when dir cannot
@@ -292,15 +376,15 @@ func runFile(path string, sets *valueset.Sets, skew time.Duration) fileResult {
 	if err != nil {
 		return fileResult{excluded: err.Error()}
 	}
-	var tf testFile
-	if err := json.Unmarshal(data, &tf); err != nil {
+	tf, err := parseTestFile(data)
+	if err != nil {
 		return fileResult{excluded: fmt.Sprintf("not a test file: invalid JSON: %v", err)}
 	}
 	expected, err := collectExpectations(tf.Expected)
 	if err != nil {
 		return fileResult{excluded: err.Error()}
 	}
-	e := &evaluator{tf: &tf, sets: sets, skew: skew}
+	e := &evaluator{tf: tf, sets: sets, skew: skew}
 	var fr fileResult
 	for _, key := range Stages {
 		exp, ok := expected[key]
@@ -471,20 +555,32 @@ func (e *evaluator) eval(key string) (ok bool, detail, skip string) {
 	return false, "", "unknown stage"
 }
 
-// picture returns the PNG of the test: the 2DCODE field (_2DCODE in a few
-// files). PNG files kept elsewhere in a test tree are not part of the
-// format and are not used.
+// picture returns the image of the test: the 2DCODE field (_2DCODE in a
+// few files), base64 as the format has it, or hex (Georgia's files) when
+// the hex decodes to an image. PNG files kept elsewhere in a test tree are
+// not part of the format and are not used.
 func (e *evaluator) picture() ([]byte, error) {
 	for _, s := range []string{e.tf.Picture, e.tf.PictureAlt} {
-		if s != "" {
-			b, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				return nil, fmt.Errorf("2DCODE is not base64: %v", err)
-			}
+		if s == "" {
+			continue
+		}
+		s = strings.TrimSpace(s)
+		if b, err := hex.DecodeString(s); err == nil && isImage(b) {
 			return b, nil
 		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("2DCODE is neither base64 nor hex of an image: %v", err)
+		}
+		return b, nil
 	}
 	return nil, errors.New("the file has no picture (no 2DCODE field)")
+}
+
+// isImage reports whether b starts as a PNG, JPEG or GIF file.
+func isImage(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) ||
+		bytes.HasPrefix(b, []byte("GIF8"))
 }
 
 // binaryField decodes a field holding bytes: hex, as the format has it, or

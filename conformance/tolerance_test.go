@@ -1,14 +1,18 @@
 package conformance
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +119,51 @@ func TestBinaryField(t *testing.T) {
 	}
 	if _, err := binaryField("COSE", "not bytes!"); err == nil {
 		t.Error(`binaryField("not bytes!"): no error`)
+	}
+}
+
+// TestParseTestFileVariants reads the field spellings and types real files
+// use: a picture key with a trailing space (Norway), lower-case keys, a
+// numeric VERSION and a string GATEWAY-ENV (Georgia) in TESTCTX.
+func TestParseTestFileVariants(t *testing.T) {
+	in := `{"2DCODE ":"iVBORw0K","prefix":"HC1:X","TESTCTX":{"VERSION":"1","GATEWAY-ENV":"ACC","CERTIFICATE":"MIIB","VALIDATIONCLOCK":"2021-06-01T00:00:00Z","SCHEMA":1},
+		"EXPECTEDRESULTS":{"EXPECTEDUNPREFIX":true},"PREFIX":"HC1:Y"}`
+	tf, err := parseTestFile([]byte(in))
+	if err != nil {
+		t.Fatalf("parseTestFile() error = %v", err)
+	}
+	if tf.Picture != "iVBORw0K" {
+		t.Errorf("Picture = %q, want the value of \"2DCODE \"", tf.Picture)
+	}
+	if tf.Prefix != "HC1:Y" {
+		t.Errorf("Prefix = %q, want the exactly spelt PREFIX to win", tf.Prefix)
+	}
+	if tf.TestCtx.Certificate != "MIIB" || tf.TestCtx.ValidationClock != "2021-06-01T00:00:00Z" || tf.TestCtx.Schema != "" {
+		t.Errorf("TestCtx = %+v", tf.TestCtx)
+	}
+	if len(tf.Expected) != 1 {
+		t.Errorf("Expected = %v", tf.Expected)
+	}
+	if _, err := parseTestFile([]byte(`{"EXPECTEDRESULTS":[true]}`)); err == nil {
+		t.Error("EXPECTEDRESULTS as an array: no error")
+	}
+}
+
+// TestPictureHex reads a picture given in hex (Georgia) as well as base64.
+func TestPictureHex(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{hex.EncodeToString(buf.Bytes()), strings.ToUpper(hex.EncodeToString(buf.Bytes())), base64.StdEncoding.EncodeToString(buf.Bytes())} {
+		e := &evaluator{tf: &testFile{Picture: s}}
+		got, err := e.picture()
+		if err != nil || !bytes.Equal(got, buf.Bytes()) {
+			t.Errorf("picture(%.12s...) = %d bytes, %v; want the PNG", s, len(got), err)
+		}
+	}
+	e := &evaluator{tf: &testFile{PictureAlt: "!!"}}
+	if _, err := e.picture(); err == nil {
+		t.Error("picture of a field that is neither base64 nor hex: no error")
 	}
 }
