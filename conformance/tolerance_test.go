@@ -24,13 +24,17 @@ import (
 
 // signRaw signs arbitrary CWT claims as an ES256 COSE_Sign1 (tag 18), so
 // that a test can carry a payload the DCC encoder would never write.
-func signRaw(t *testing.T, ca *testca.CA, claims map[int]any) []byte {
+func signRaw(t *testing.T, ca *testca.CA, kid []byte, claims map[int]any) []byte {
 	t.Helper()
 	enc, err := cbor.CoreDetEncOptions().EncMode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	protected, err := enc.Marshal(map[int]any{1: -7, 4: ca.KID()})
+	header := map[int]any{1: -7}
+	if kid != nil {
+		header[4] = kid
+	}
+	protected, err := enc.Marshal(header)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +73,7 @@ func TestStagesTolerateBadPayload(t *testing.T) {
 	hcert := map[string]any{"ver": "1.0.0", "nam": map[string]any{"fnt": "GELASHVILI"}, "dob": "1980-01-01",
 		"v": []any{map[string]any{"tg": "840539006", "vp": "1119349007", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
 			"dn": "1", "sd": "2", "dt": "2021-06-01", "co": "GE", "is": "Ministry", "ci": "URN:UVCI:01:GE:1"}}}
-	cose := signRaw(t, ca, map[int]any{1: "GE", 6: now.Add(-time.Hour).Unix(), 4: now.Add(time.Hour).Unix(),
+	cose := signRaw(t, ca, ca.KID(), map[int]any{1: "GE", 6: now.Add(-time.Hour).Unix(), 4: now.Add(time.Hour).Unix(),
 		-260: map[int]any{1: hcert}})
 	jsonPayload, _ := json.Marshal(hcert)
 	file := map[string]any{
@@ -165,5 +169,65 @@ func TestPictureHex(t *testing.T) {
 	e := &evaluator{tf: &testFile{PictureAlt: "!!"}}
 	if _, err := e.picture(); err == nil {
 		t.Error("picture of a field that is neither base64 nor hex: no error")
+	}
+}
+
+// runOne writes one test file into a fresh tree and runs it.
+func runOne(t *testing.T, file map[string]any) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "XX", "2DCode", "raw")
+	if err := os.MkdirAll(raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(raw, "1.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunDGC(dir, Options{ClockSkew: verify.DefaultClockSkew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestDataErrors checks the two data errors the runner recognises by
+// evidence in the file, and that a real failure is not taken for one.
+func TestDataErrors(t *testing.T) {
+	ca := testca.New(t, "XX")
+	other := testca.New(t, "XY")
+	now := ca.Certificate().NotBefore.Add(24 * time.Hour)
+	hcert := map[string]any{"ver": "1.3.0", "nam": map[string]any{"fnt": "DOE"}, "dob": "1980-01-01",
+		"v": []any{map[string]any{"tg": "840539006", "vp": "1119349007", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
+			"dn": 1, "sd": 2, "dt": "2021-06-01", "co": "AT", "is": "Ministry", "ci": "URN:UVCI:01:AT:1"}}}
+	claims := map[int]any{1: "XX", 6: now.Add(-time.Hour).Unix(), 4: now.Add(time.Hour).Unix(), -260: map[int]any{1: hcert}}
+	ctx := func(c *testca.CA) map[string]any {
+		return map[string]any{"CERTIFICATE": base64.StdEncoding.EncodeToString(c.Certificate().Raw), "VALIDATIONCLOCK": now.Format(time.RFC3339)}
+	}
+	edited, _ := json.Marshal(map[string]any{"ver": "1.3.0", "nam": map[string]any{"fnt": "ROE"}, "dob": "1980-01-01", "v": hcert["v"]})
+	for _, tc := range []struct {
+		name     string
+		file     map[string]any
+		excluded string // substring of the reason, or "" for a counted failure
+	}{
+		{"foreign kid", map[string]any{"COSE": hex.EncodeToString(signRaw(t, ca, []byte{1, 2, 3}, claims)), "TESTCTX": ctx(ca),
+			"EXPECTEDRESULTS": map[string]any{Verify: true}}, "kid (010203) is not that certificate's"},
+		{"no kid", map[string]any{"COSE": hex.EncodeToString(signRaw(t, ca, nil, claims)), "TESTCTX": ctx(ca),
+			"EXPECTEDRESULTS": map[string]any{Verify: "true"}}, "kid (absent)"},
+		{"wrong certificate", map[string]any{"COSE": hex.EncodeToString(signRaw(t, ca, []byte{1, 2, 3}, claims)), "TESTCTX": ctx(other),
+			"EXPECTEDRESULTS": map[string]any{Verify: true}}, ""},
+		{"hand-edited JSON", map[string]any{"COSE": hex.EncodeToString(signRaw(t, ca, ca.KID(), claims)), "JSON": json.RawMessage(edited),
+			"TESTCTX": ctx(ca), "EXPECTEDRESULTS": map[string]any{Encode: true, Verify: true}}, "JSON field is not the payload"},
+	} {
+		r := runOne(t, tc.file)
+		switch {
+		case tc.excluded == "" && (len(r.Excluded) != 0 || len(r.Failures) != 1):
+			t.Errorf("%s: excluded %v, failures %v; want one counted failure", tc.name, r.Excluded, r.Failures)
+		case tc.excluded != "" && (len(r.Excluded) != 1 || !strings.Contains(r.Excluded[0].Reason, tc.excluded)):
+			t.Errorf("%s: excluded %v; want one file excluded for %q", tc.name, r.Excluded, tc.excluded)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/ithc/ithc/conformance"
@@ -28,9 +27,7 @@ func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil {
+		if err := writeJSON(stdout, report, ""); err != nil {
 			return err
 		}
 	} else if err := report.WriteText(stdout); err != nil {

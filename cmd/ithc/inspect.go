@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -67,9 +66,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	in := inspect(text)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(in); err != nil {
+		if err := writeJSON(stdout, in, ""); err != nil {
 			return err
 		}
 	} else {
@@ -139,8 +136,10 @@ func printInspection(w io.Writer, in *inspection) {
 		fmt.Fprintf(w, "claims:  iss %s, iat %s, exp %s\n", orDash(c.Issuer), timeString(c.IssuedAt), timeString(c.ExpiresAt))
 	}
 	if in.DCC != nil {
-		b, _ := json.MarshalIndent(in.DCC, "  ", "  ")
-		fmt.Fprintf(w, "payload (EU DCC):\n  %s\n", b)
+		fmt.Fprint(w, "payload (EU DCC):\n  ")
+		if err := writeJSON(w, in.DCC, "  "); err != nil {
+			fmt.Fprintf(w, "(%v)\n", err)
+		}
 	}
 	if in.Certificate != nil {
 		printCertificate(w, in.Certificate, in.PayloadKind)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -114,4 +115,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeJSON writes v as indented JSON and a newline, each line after the
+// first starting with prefix. Characters such as "<" are written as they
+// are: ICAO names are full of them, and the output is not for HTML.
+func writeJSON(w io.Writer, v any, prefix string) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	return enc.Encode(v)
 }
