@@ -124,6 +124,24 @@ func (r *reader) readBytes() ([]byte, error) {
 	return r.take(n)
 }
 
+// readTaggedBytes is readBytes that also accepts one CBOR tag around the
+// byte string, ignoring it and setting *tagged. An Icelandic and a Spanish
+// test issuer's encoder wrapped the byte strings of COSE_Sign1 in tags 2, 3
+// and 4; the bytes inside are the ones signed, so the tag changes nothing
+// a verifier relies on.
+func (r *reader) readTaggedBytes(tagged *bool) ([]byte, error) {
+	if m, ok := r.peekMajor(); ok && m == majorTag {
+		if _, _, err := r.head(); err != nil {
+			return nil, err
+		}
+		if m, ok := r.peekMajor(); !ok || m != majorBytes {
+			return nil, r.errorf("a tag around something other than a byte string")
+		}
+		*tagged = true
+	}
+	return r.readBytes()
+}
+
 // readText reads a definite-length text string that is valid UTF-8.
 func (r *reader) readText() (string, error) {
 	b, err := r.readTextBytes()

@@ -107,9 +107,16 @@ type Code struct {
 	// protected header wins when both carry one).
 	KID     []byte
 	KIDFrom HeaderLocation
+	// EmptyKIDFrom is where a kid of zero bytes was found, if no other
+	// kid was: such a kid is no kid.
+	EmptyKIDFrom HeaderLocation
 	// Tags lists the CBOR tags around the COSE_Sign1 array, outermost
 	// first: empty, [18] or [61 18]. It is shared: do not modify it.
 	Tags []uint64
+	// TaggedByteStrings is set when a byte string of the message (the
+	// protected header, payload, signature or kid) came wrapped in a CBOR
+	// tag, which is ignored.
+	TaggedByteStrings bool
 
 	Claims Claims
 
@@ -215,7 +222,7 @@ func (c *Code) parseEnvelope(cose []byte) error {
 	if n != 4 {
 		return stageErrf(StageCOSE, "COSE_Sign1 array has %d items, want 4", n)
 	}
-	if c.Protected, err = r.readBytes(); err != nil {
+	if c.Protected, err = r.readTaggedBytes(&c.TaggedByteStrings); err != nil {
 		return stageErrf(StageCOSE, "protected header: %w", err)
 	}
 	if err := c.protectedHeader(); err != nil {
@@ -227,10 +234,10 @@ func (c *Code) parseEnvelope(cose []byte) error {
 	if m, ok := r.peekMajor(); ok && m == majorSimple {
 		return stageErr(StageCOSE, r.errorf("payload is not a byte string (detached payloads are not allowed)"))
 	}
-	if c.Payload, err = r.readBytes(); err != nil {
+	if c.Payload, err = r.readTaggedBytes(&c.TaggedByteStrings); err != nil {
 		return stageErrf(StageCOSE, "payload: %w", err)
 	}
-	if c.Signature, err = r.readBytes(); err != nil {
+	if c.Signature, err = r.readTaggedBytes(&c.TaggedByteStrings); err != nil {
 		return stageErrf(StageCOSE, "signature: %w", err)
 	}
 	if r.off != len(cose) {
@@ -314,12 +321,15 @@ func (c *Code) headerParam(r *reader, key mapKey, from HeaderLocation) error {
 			c.Alg, c.AlgFrom = Algorithm(v), from
 		}
 	case labelKID:
-		b, err := r.readBytes()
+		b, err := r.readTaggedBytes(&c.TaggedByteStrings)
 		if err != nil {
 			return stageErrf(StageCOSE, "%s header: kid: %w", from, err)
 		}
-		if c.KIDFrom == HeaderAbsent && len(b) > 0 {
+		switch {
+		case c.KIDFrom == HeaderAbsent && len(b) > 0:
 			c.KID, c.KIDFrom = b, from
+		case len(b) == 0 && c.EmptyKIDFrom == HeaderAbsent:
+			c.EmptyKIDFrom = from
 		}
 	}
 	return nil

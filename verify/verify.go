@@ -151,6 +151,9 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 	if code.AlgFrom == hc1.HeaderUnprotected {
 		r.Warnings = append(r.Warnings, "the algorithm is in the unprotected header")
 	}
+	if code.TaggedByteStrings {
+		r.Warnings = append(r.Warnings, "byte strings of the COSE message are wrapped in CBOR tags")
+	}
 	if code.Claims.IssuedAt.IsZero() {
 		r.Warnings = append(r.Warnings, "the code has no issue time (iat)")
 	}
@@ -216,6 +219,9 @@ func (v *Verifier) signerInfo(s *trust.Signer, alg hc1.Algorithm) SignerInfo {
 // identifier in either header.
 func CheckKID(code *hc1.Code) error {
 	if len(code.KID) == 0 {
+		if code.EmptyKIDFrom != hc1.HeaderAbsent {
+			return fail(StatusKIDNotIncluded, StageKID, "the kid in the %s header is empty", code.EmptyKIDFrom)
+		}
 		return fail(StatusKIDNotIncluded, StageKID, "no kid in the protected or unprotected header")
 	}
 	return nil

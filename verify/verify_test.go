@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"strings"
 	"sync"
@@ -382,5 +383,16 @@ func TestResultJSONWithUnmarshalableCertificate(t *testing.T) {
 	}
 	if r.Certificate == nil || r.CertificateError != "" {
 		t.Error("MarshalJSON changed the result it marshalled")
+	}
+}
+
+func TestCheckKIDEmpty(t *testing.T) {
+	err := CheckKID(&hc1.Code{EmptyKIDFrom: hc1.HeaderProtected})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusKIDNotIncluded || !strings.Contains(e.Detail, "protected header is empty") {
+		t.Errorf("CheckKID(empty kid) = %v, want kid_not_included saying the kid is empty", err)
+	}
+	if err := CheckKID(&hc1.Code{}); err == nil || !strings.Contains(err.Error(), "no kid") {
+		t.Errorf("CheckKID(no kid) = %v", err)
 	}
 }
