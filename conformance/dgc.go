@@ -437,8 +437,11 @@ func (e *evaluator) dataError(fr fileResult) string {
 		want := trust.KID(cert)
 		if !bytes.Equal(code.KID, want) {
 			got := "absent"
-			if len(code.KID) > 0 {
+			switch {
+			case len(code.KID) > 0:
 				got = hex.EncodeToString(code.KID)
+			case code.EmptyKIDFrom != hc1.HeaderAbsent:
+				got = "empty"
 			}
 			return fmt.Sprintf("data error: EXPECTEDVERIFY expects success and the signature verifies with TESTCTX.CERTIFICATE, but the code's kid (%s) is not that certificate's (%s), as the format requires", got, hex.EncodeToString(want))
 		}
