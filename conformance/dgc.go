@@ -200,25 +200,19 @@ func parseTestFile(data []byte) (*testFile, error) {
 		}
 		return s
 	}
+	fields := map[string]*string{"CBOR": &tf.CBOR, "COSE": &tf.COSE, "COMPRESSED": &tf.Compressed,
+		"BASE45": &tf.Base45, "PREFIX": &tf.Prefix, "2DCODE": &tf.Picture, "_2DCODE": &tf.PictureAlt}
+	ctxStrings := map[string]*string{"CERTIFICATE": &tf.TestCtx.Certificate, "VALIDATIONCLOCK": &tf.TestCtx.ValidationClock,
+		"SCHEMA": &tf.TestCtx.Schema, "DESCRIPTION": &tf.TestCtx.Description}
 	for _, k := range sortedFieldKeys(top) {
 		v := top[k]
+		if p, ok := fields[normalKey(k)]; ok {
+			*p = str(v)
+			continue
+		}
 		switch normalKey(k) {
 		case "JSON":
 			tf.JSON = v
-		case "CBOR":
-			tf.CBOR = str(v)
-		case "COSE":
-			tf.COSE = str(v)
-		case "COMPRESSED":
-			tf.Compressed = str(v)
-		case "BASE45":
-			tf.Base45 = str(v)
-		case "PREFIX":
-			tf.Prefix = str(v)
-		case "2DCODE":
-			tf.Picture = str(v)
-		case "_2DCODE":
-			tf.PictureAlt = str(v)
 		case "EXPECTEDRESULTS":
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(v, &m); err != nil {
@@ -231,15 +225,8 @@ func parseTestFile(data []byte) (*testFile, error) {
 				continue
 			}
 			for _, ck := range sortedFieldKeys(ctx) {
-				switch normalKey(ck) {
-				case "CERTIFICATE":
-					tf.TestCtx.Certificate = str(ctx[ck])
-				case "VALIDATIONCLOCK":
-					tf.TestCtx.ValidationClock = str(ctx[ck])
-				case "SCHEMA":
-					tf.TestCtx.Schema = str(ctx[ck])
-				case "DESCRIPTION":
-					tf.TestCtx.Description = str(ctx[ck])
+				if p, ok := ctxStrings[normalKey(ck)]; ok {
+					*p = str(ctx[ck])
 				}
 			}
 		}

@@ -205,34 +205,14 @@ var (
 	clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
-// fixedLit and fixedDist are the codes of fixed-Huffman blocks.
+// fixedLit and fixedDist are the codes of fixed-Huffman blocks, from the
+// lengths in fixedLitLen and fixedDistLen (deflate.go).
 var fixedLit, fixedDist = func() (*huffman, *huffman) {
-	var l [288]uint8
-	for i := range l {
-		switch {
-		case i < 144:
-			l[i] = 8
-		case i < 256:
-			l[i] = 9
-		case i < 280:
-			l[i] = 7
-		default:
-			l[i] = 8
-		}
-	}
-	var d [30]uint8
-	for i := range d {
-		d[i] = 5
-	}
 	lit, dist := new(huffman), new(huffman)
-	lit.init(l[:], countLengths(l[:]), false)
-	// 30 five-bit codes are an incomplete code: build it by hand as
-	// complete with 32 codes, and reject symbols 30 and 31 when decoding.
-	var d32 [32]uint8
-	for i := range d32 {
-		d32[i] = 5
-	}
-	dist.init(d32[:], countLengths(d32[:]), false)
+	lit.init(fixedLitLen[:], countLengths(fixedLitLen[:]), false)
+	// 30 five-bit codes are an incomplete code: it is built as complete
+	// with 32 codes, and symbols 30 and 31 are rejected when decoding.
+	dist.init(fixedDistLen[:], countLengths(fixedDistLen[:]), false)
 	return lit, dist
 }()
 
