@@ -92,8 +92,9 @@ func checkSize(w, h int) error {
 // global-histogram binariser, then with a white quiet zone added around it
 // (real scans often crop codes tight), then inverted (light modules on a
 // dark background), then resampled by 5/4 (codes drawn at a non-integer
-// number of pixels per module), each with the TRY_HARDER hint. The first
-// success wins.
+// number of pixels per module), then halved (large codes at several pixels
+// per module), each with the TRY_HARDER hint, and last as a pure barcode
+// (a clean rendered code filling the picture). The first success wins.
 func Image(img image.Image) (string, error) {
 	if img == nil {
 		return "", fmt.Errorf("%w: nil image", ErrFormat)
@@ -110,12 +111,13 @@ func Image(img image.Image) (string, error) {
 	type attempt struct {
 		lum    []byte
 		w, h   int
-		global bool
+		global bool // the global-histogram binariser, else the hybrid one
 		invert bool
+		pure   bool // the PURE_BARCODE reading of a code filling the image
 	}
 	attempts := []attempt{
-		{lum, w, h, false, false},
-		{lum, w, h, true, false},
+		{lum: lum, w: w, h: h},
+		{lum: lum, w: w, h: h, global: true},
 	}
 	// The quiet zone is sized on the short side, where a square code that
 	// touches the edges is at most as large; a QR code wants 4 modules of
@@ -125,12 +127,12 @@ func Image(img image.Image) (string, error) {
 	if pw, ph := int64(w+2*pad), int64(h+2*pad); pw*ph <= limits.MaxImagePixels {
 		padded, pw, ph := addQuietZone(lum, w, h, pad)
 		attempts = append(attempts,
-			attempt{padded, pw, ph, false, false},
-			attempt{padded, pw, ph, true, false},
-			attempt{padded, pw, ph, false, true},
+			attempt{lum: padded, w: pw, h: ph},
+			attempt{lum: padded, w: pw, h: ph, global: true},
+			attempt{lum: padded, w: pw, h: ph, invert: true},
 		)
 	} else {
-		attempts = append(attempts, attempt{lum, w, h, false, true})
+		attempts = append(attempts, attempt{lum: lum, w: w, h: h, invert: true})
 	}
 	// Codes rendered at a non-integer number of pixels per module (modules
 	// alternately n and n+1 pixels wide) can defeat the reader's sampling
@@ -141,19 +143,34 @@ func Image(img image.Image) (string, error) {
 		num, den = 4, 5
 	}
 	if rw, rh := w*num/den, h*num/den; min(rw, rh) >= minQRPixels {
-		attempts = append(attempts, attempt{resample(lum, w, h, rw, rh), rw, rh, false, false})
+		attempts = append(attempts, attempt{lum: resample(lum, w, h, rw, rh), w: rw, h: rh})
 	}
+	// A large code at several pixels per module can defeat the detector's
+	// estimate of the module size (Lithuania's version-24 test code at 4
+	// pixels per module): halved, it reads.
+	if min(w/2, h/2) >= minQRPixels {
+		attempts = append(attempts, attempt{lum: resample(lum, w, h, w/2, h/2), w: w / 2, h: h / 2})
+	}
+	// Last, the reading of a clean, unrotated code filling the picture
+	// (a rendered image rather than a photo), which needs no finder search.
+	attempts = append(attempts, attempt{lum: lum, w: w, h: h, pure: true})
 	var last error
 	found := false
 	for _, a := range attempts {
-		text, err := decodeOnce(a.lum, a.w, a.h, a.global, a.invert)
+		text, err := decodeOnce(a.lum, a.w, a.h, a.global, a.invert, a.pure)
 		if err == nil {
 			return text, nil
 		}
-		last = err
+		if !a.pure || last == nil {
+			last = err
+		}
+		// A symbol located but not read (format or checksum) makes the
+		// image unreadable rather than code-less; the pure-barcode reading
+		// locates nothing (it takes the whole picture as the code), so its
+		// failure says nothing.
 		var nf gozxing.NotFoundException
-		if !errors.As(err, &nf) && !errors.Is(err, errTooManyCandidates) {
-			found = true // located a symbol, failed later (format or checksum)
+		if !a.pure && !errors.As(err, &nf) && !errors.Is(err, errTooManyCandidates) {
+			found = true
 		}
 	}
 	if found {
@@ -215,7 +232,7 @@ var errTooManyCandidates = fmt.Errorf("%w: more than %d finder-pattern candidate
 // this package sits here and turns such a panic into an error. The only
 // code of ours that runs inside is the candidate-counting callback of
 // newHints, whose deliberate panic is recognised here.
-func decodeOnce(lum []byte, w, h int, global, invert bool) (text string, err error) {
+func decodeOnce(lum []byte, w, h int, global, invert, pure bool) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if r == errTooManyCandidates {
@@ -243,7 +260,11 @@ func decodeOnce(lum []byte, w, h int, global, invert bool) (text string, err err
 	if err != nil {
 		return "", fmt.Errorf("scan: %v", err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, newHints())
+	hints := newHints()
+	if pure {
+		hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		return "", err
 	}
