@@ -633,9 +633,17 @@ func isImage(b []byte) bool {
 // binaryField decodes a field holding bytes: hex, as the format has it, or
 // base64 (standard or URL alphabet, padded or not), which some countries'
 // files use instead (North Macedonia's COSE, COMPRESSED and CBOR). Hex is
-// tried first: a hex string is also valid base64 but never meant as such.
+// tried first: a string of hex digits is also valid base64 but never meant
+// as such, so one that does not decode as hex is an error.
 func binaryField(name, v string) ([]byte, error) {
-	if b, err := hex.DecodeString(v); err == nil {
+	v = strings.TrimSpace(v)
+	if !strings.ContainsFunc(v, func(r rune) bool {
+		return !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F')
+	}) {
+		b, err := hex.DecodeString(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not hex: %v", name, err)
+		}
 		return b, nil
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {

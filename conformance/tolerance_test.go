@@ -121,8 +121,10 @@ func TestBinaryField(t *testing.T) {
 			t.Errorf("binaryField(%q) = %x, %v; want %x", in, got, err, want)
 		}
 	}
-	if _, err := binaryField("COSE", "not bytes!"); err == nil {
-		t.Error(`binaryField("not bytes!"): no error`)
+	for _, bad := range []string{"not bytes!", "d28443a"} { // odd-length hex is not read as base64
+		if got, err := binaryField("COSE", bad); err == nil {
+			t.Errorf("binaryField(%q) = %x, want an error", bad, got)
+		}
 	}
 }
 
