@@ -122,7 +122,9 @@ type Vaccination struct {
 	Product string
 	// Manufacturer is the marketing authorisation holder or manufacturer (EU "ma").
 	Manufacturer string
-	// DoseNumber is n and TotalDoses m of "dose n of m".
+	// DoseNumber is n and TotalDoses m of "dose n of m". n may exceed m
+	// for a booster after a completed series (3 of 2), as real EU
+	// certificates record it.
 	DoseNumber int
 	TotalDoses int
 	// Date is the date of vaccination.

@@ -263,8 +263,10 @@ func (v *validator) event(p string, e Event, issued time.Time, latest Date) {
 		if e.TotalDoses < 1 || e.TotalDoses > MaxTotalDoses {
 			v.add(p+".total_doses", "%d outside 1–%d", e.TotalDoses, MaxTotalDoses)
 		}
-		if e.DoseNumber < 1 || e.DoseNumber > max(e.TotalDoses, 1) {
-			v.add(p+".dose_number", "%d outside 1–%d (total_doses)", e.DoseNumber, e.TotalDoses)
+		// A booster after a completed series may count past the series
+		// (3 of 2, as several EU issuers wrote boosters).
+		if e.DoseNumber < 1 || e.DoseNumber > MaxTotalDoses {
+			v.add(p+".dose_number", "%d outside 1–%d", e.DoseNumber, MaxTotalDoses)
 		}
 		v.pastDate(p+".date", e.Date, latest)
 	case *NucleicAcidTest:

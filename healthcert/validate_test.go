@@ -104,7 +104,7 @@ func TestValidateProblems(t *testing.T) {
 		{"antigen device", func(c *Certificate) { c.Events[2].(*AntigenTest).Device = "" }, []string{"events[2].device"}},
 		{"antigen result", func(c *Certificate) { c.Events[2].(*AntigenTest).Result = "" }, []string{"events[2].result"}},
 		{"dose 0", func(c *Certificate) { c.Events[3].(*Vaccination).DoseNumber = 0 }, []string{"events[3].dose_number"}},
-		{"dose 3 of 2", func(c *Certificate) { c.Events[3].(*Vaccination).DoseNumber = 3 }, []string{"events[3].dose_number"}},
+		{"dose 21", func(c *Certificate) { c.Events[3].(*Vaccination).DoseNumber = MaxTotalDoses + 1 }, []string{"events[3].dose_number"}},
 		{"total 0", func(c *Certificate) {
 			v := c.Events[3].(*Vaccination)
 			v.TotalDoses, v.DoseNumber = 0, 1
@@ -154,5 +154,16 @@ func TestValidateProblems(t *testing.T) {
 				t.Errorf("Validate() error = %q, want the package prefix", err)
 			}
 		})
+	}
+}
+
+// TestValidateBooster accepts a booster counted past its series (3 of 2),
+// as EU issuers wrote boosters, so that such a DCC has an ITHC form.
+func TestValidateBooster(t *testing.T) {
+	c := sampleCertificate()
+	v := c.Events[3].(*Vaccination)
+	v.DoseNumber, v.TotalDoses = 3, 2
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate(dose 3 of 2) = %v, want nil", err)
 	}
 }
