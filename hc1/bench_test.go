@@ -5,11 +5,13 @@ import (
 	"compress/zlib"
 	"testing"
 	"time"
+
+	"github.com/ithc/ithc/internal/testca"
 )
 
 func benchCode(b *testing.B) string {
 	k := testKeys(b)["ES256"]
-	text, err := Sign(SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: dccPayload()},
+	text, err := Sign(SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: testca.SampleDCC()},
 		k.signer, SignOptions{Certificate: k.cert})
 	if err != nil {
 		b.Fatal(err)
@@ -68,7 +70,7 @@ func BenchmarkStages(b *testing.B) {
 // block, which BenchmarkStages/zlib measures).
 func BenchmarkInflateHuffman(b *testing.B) {
 	k := testKeys(b)["ES256"]
-	in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: dccPayload()}
+	in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: testca.SampleDCC()}
 	for range 200 {
 		cose, err := SignCOSE(in, k.signer, SignOptions{Certificate: k.cert})
 		if err != nil {

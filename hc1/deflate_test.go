@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/internal/testca"
 )
 
 // zlibDecode reads a zlib stream with the standard library, the reference
@@ -201,7 +202,7 @@ func FuzzDeflate(f *testing.F) {
 // does at every issuance.
 func BenchmarkDeflate(b *testing.B) {
 	k := testKeys(b)["ES256"]
-	cose, err := SignCOSE(SignInput{Issuer: "AT", DCC: dccPayload()}, k.signer, SignOptions{Certificate: k.cert})
+	cose, err := SignCOSE(SignInput{Issuer: "AT", DCC: testca.SampleDCC()}, k.signer, SignOptions{Certificate: k.cert})
 	if err != nil {
 		b.Fatal(err)
 	}

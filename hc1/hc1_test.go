@@ -24,6 +24,7 @@ import (
 	"github.com/ithc/ithc/dcc"
 	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/internal/base45"
+	"github.com/ithc/ithc/internal/testca"
 	"github.com/ithc/ithc/trust"
 )
 
@@ -110,19 +111,6 @@ func nativeCert() *healthcert.Certificate {
 	}
 }
 
-func dccPayload() *dcc.Payload {
-	return &dcc.Payload{
-		Version:     "1.3.0",
-		Name:        dcc.Name{Family: "Musterfrau-Gößinger", FamilyICAO: "MUSTERFRAU<GOESSINGER", Given: "Gabriele", GivenICAO: "GABRIELE"},
-		DateOfBirth: "1998-02-26",
-		Vaccinations: []dcc.Vaccination{{
-			Disease: "840539006", VaccineType: "1119349007", Product: "EU/1/20/1528", Manufacturer: "ORG-100030215",
-			DoseNumber: 1, TotalDoses: 2, Date: "2021-02-18", Country: "AT", Issuer: "Ministry of Health, Austria",
-			ID: "URN:UVCI:01:AT:10807843F94AEE0EE5093FBC254BD813#B",
-		}},
-	}
-}
-
 func TestNativeRoundTrip(t *testing.T) {
 	c := nativeCert()
 	b, err := MarshalNative(c)
@@ -157,7 +145,7 @@ func TestSignParseRoundTrip(t *testing.T) {
 	for name, k := range testKeys(t) {
 		for _, kind := range []PayloadKind{KindDCC, KindNative} {
 			t.Run(name+"/"+string(kind), func(t *testing.T) {
-				in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: dccPayload()}
+				in := SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: testca.SampleDCC()}
 				if kind == KindNative {
 					in = SignInput{Native: nativeCert()}
 				}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ithc/ithc/internal/testca"
 )
 
 // TestPayloadDuplicateKeys checks that a duplicate key deep inside the
@@ -47,7 +49,7 @@ func TestScratchReuse(t *testing.T) {
 	k := testKeys(t)["ES256"]
 	var texts []string
 	for _, fam := range []string{"A", strings.Repeat("Long", 40), "Mid-length family name"} {
-		p := dccPayload()
+		p := testca.SampleDCC()
 		p.Name.Family = fam
 		text, err := Sign(SignInput{Issuer: "AT", IssuedAt: time.Unix(1620000000, 0), ExpiresAt: time.Unix(1650000000, 0), DCC: p},
 			k.signer, SignOptions{Certificate: k.cert})

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/ithc/ithc/internal/testca"
 )
 
 // retag re-encodes a tag-18 COSE_Sign1 with its protected header, payload
@@ -35,7 +36,7 @@ func retag(t *testing.T, cose []byte, prot, payload, sig uint64, unprotected map
 
 func TestTaggedByteStrings(t *testing.T) {
 	k := testKeys(t)["ES256"]
-	cose, err := SignCOSE(SignInput{Issuer: "IS", DCC: dccPayload()}, k.signer, SignOptions{Certificate: k.cert})
+	cose, err := SignCOSE(SignInput{Issuer: "IS", DCC: testca.SampleDCC()}, k.signer, SignOptions{Certificate: k.cert})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestTaggedByteStrings(t *testing.T) {
 // protected kid of zero bytes).
 func TestEmptyKID(t *testing.T) {
 	k := testKeys(t)["ES256"]
-	cose, err := SignCOSE(SignInput{Issuer: "GR", DCC: dccPayload()}, k.signer, SignOptions{Certificate: k.cert, KID: []byte{}})
+	cose, err := SignCOSE(SignInput{Issuer: "GR", DCC: testca.SampleDCC()}, k.signer, SignOptions{Certificate: k.cert, KID: []byte{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/internal/base45"
+	"github.com/ithc/ithc/internal/testca"
 	"github.com/ithc/ithc/trust"
 )
 
@@ -80,7 +81,7 @@ func newBenchCase(b *testing.B, alg string, huffman bool) *benchCase {
 // choice depends on the random signature).
 func huffmanText(b *testing.B, k *testKey) string {
 	b.Helper()
-	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: dccPayload()}
+	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: testca.SampleDCC()}
 	for range 200 {
 		cose, err := hc1.SignCOSE(in, k.signer, hc1.SignOptions{Certificate: k.cert})
 		if err != nil {
@@ -167,7 +168,7 @@ func BenchmarkPS256Huffman(b *testing.B) { benchPair(b, "PS256", true) }
 func BenchmarkIssueES256(b *testing.B) {
 	k := testKeys(b)["ES256"]
 	key := k.signer.(*ecdsa.PrivateKey)
-	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: dccPayload()}
+	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: testca.SampleDCC()}
 	opts := hc1.SignOptions{Certificate: k.cert}
 	digest := sha256.Sum256([]byte("digest"))
 	var tv, tr time.Duration

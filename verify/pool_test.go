@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ithc/ithc/hc1"
+	"github.com/ithc/ithc/internal/testca"
 	"github.com/ithc/ithc/trust"
 )
 
@@ -35,7 +36,7 @@ func TestVerifyConcurrentNoAliasing(t *testing.T) {
 			c.Holder.Name.FamilyICAO = strings.Repeat("AE", i+1)
 			in = hc1.SignInput{Native: c}
 		} else {
-			p := dccPayload()
+			p := testca.SampleDCC()
 			p.Name.Family = "Family" + strings.Repeat("x", i*3)
 			p.Name.FamilyICAO = "FAMILY" + strings.Repeat("X", i*3)
 			p.Vaccinations[0].ID = fmt.Sprintf("URN:UVCI:01:AT:CODE%d#%d", i, i)

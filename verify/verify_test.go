@@ -23,6 +23,7 @@ import (
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/internal/base45"
+	"github.com/ithc/ithc/internal/testca"
 	"github.com/ithc/ithc/trust"
 )
 
@@ -97,19 +98,6 @@ func (m mapResolver) Signers(kid []byte, _ string) ([]*trust.Signer, error) {
 	return out, nil
 }
 
-func dccPayload() *dcc.Payload {
-	return &dcc.Payload{
-		Version:     "1.3.0",
-		Name:        dcc.Name{Family: "Musterfrau-Gößinger", FamilyICAO: "MUSTERFRAU<GOESSINGER", Given: "Gabriele", GivenICAO: "GABRIELE"},
-		DateOfBirth: "1998-02-26",
-		Vaccinations: []dcc.Vaccination{{
-			Disease: "840539006", VaccineType: "1119349007", Product: "EU/1/20/1528", Manufacturer: "ORG-100030215",
-			DoseNumber: 1, TotalDoses: 2, Date: "2021-02-18", Country: "AT", Issuer: "Ministry of Health, Austria",
-			ID: "URN:UVCI:01:AT:10807843F94AEE0EE5093FBC254BD813#B",
-		}},
-	}
-}
-
 func nativeCert() *healthcert.Certificate {
 	covid := healthcert.Common{Disease: "840539006", Country: "AT", Centre: "Labor Wien"}
 	return &healthcert.Certificate{
@@ -135,7 +123,7 @@ func nativeCert() *healthcert.Certificate {
 
 func issue(tb testing.TB, k *testKey, native bool) string {
 	tb.Helper()
-	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: dccPayload()}
+	in := hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: testca.SampleDCC()}
 	if native {
 		in = hc1.SignInput{Native: nativeCert()}
 	}
@@ -219,7 +207,7 @@ func TestVerifyFailures(t *testing.T) {
 	// An ES256 code whose protected alg says PS256.
 	wrongAlg := bytes.Replace(cose, []byte{0x01, 0x26}, []byte{0x01, 0x38, 0x24}, 1)
 	wrongAlg[2]++ // the protected bstr grew by one byte (0x4d → 0x4e)
-	unknownKID, err := hc1.Sign(hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: dccPayload()}, es.signer, hc1.SignOptions{KID: []byte("unknown!")})
+	unknownKID, err := hc1.Sign(hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: testca.SampleDCC()}, es.signer, hc1.SignOptions{KID: []byte("unknown!")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +253,7 @@ func TestVerifyFailures(t *testing.T) {
 		{"iat before signer", good, Options{}, []*trust.Signer{{KID: kid, PublicKey: es.cert.PublicKey,
 			Certificate: &x509.Certificate{NotBefore: iat.Add(time.Hour), NotAfter: notAfter}}}, StatusExpiredKeys, StageValidity},
 		{"schema", mustSign(t, es, hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: func() *dcc.Payload {
-			p := dccPayload()
+			p := testca.SampleDCC()
 			p.Vaccinations[0].VaccineType = "not-a-vaccine"
 			return p
 		}()}), Options{}, nil, StatusInvalidSigningFormat, StageSchema},
