@@ -84,30 +84,47 @@ func parseCertificates(data []byte) (certs []*x509.Certificate, hadKey bool, err
 func parsePEM(data []byte) ([]*x509.Certificate, bool, error) {
 	var certs []*x509.Certificate
 	hadKey := false
+	err := eachPEMBlock(data, "pem", func(n int, block *pem.Block) error {
+		switch {
+		case block.Type == "CERTIFICATE":
+			if len(certs) >= limits.MaxTrustCertificates {
+				return fmt.Errorf("%w: more than %d", ErrTooManyCertificates, limits.MaxTrustCertificates)
+			}
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return fmt.Errorf("trust: pem: block %d: %v", n, err)
+			}
+			certs = append(certs, c)
+		case strings.HasSuffix(block.Type, "PRIVATE KEY"):
+			hadKey = true
+		default:
+			return fmt.Errorf("trust: pem: block %d: unexpected type %q (want CERTIFICATE)", n, block.Type)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, hadKey, err
+	}
+	return certs, hadKey, nil
+}
+
+// eachPEMBlock calls fn with each PEM block of data and its number from 1,
+// stopping at fn's first error. Text that starts a block but does not
+// decode (bad armour or base64) is an error, where pem.Decode alone would
+// stop silently; what names the blocks in that error ("pem", "key").
+func eachPEMBlock(data []byte, what string, fn func(n int, block *pem.Block) error) error {
 	rest := data
 	for n := 1; ; n++ {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
 			if bytes.Contains(rest, []byte("-----BEGIN ")) {
-				return nil, hadKey, fmt.Errorf("trust: pem: block %d is malformed (bad armour or base64)", n)
+				return fmt.Errorf("trust: %s: block %d is malformed (bad armour or base64)", what, n)
 			}
-			return certs, hadKey, nil
+			return nil
 		}
-		switch {
-		case block.Type == "CERTIFICATE":
-			if len(certs) >= limits.MaxTrustCertificates {
-				return nil, hadKey, fmt.Errorf("%w: more than %d", ErrTooManyCertificates, limits.MaxTrustCertificates)
-			}
-			c, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return nil, hadKey, fmt.Errorf("trust: pem: block %d: %v", n, err)
-			}
-			certs = append(certs, c)
-		case strings.HasSuffix(block.Type, "PRIVATE KEY"):
-			hadKey = true
-		default:
-			return nil, hadKey, fmt.Errorf("trust: pem: block %d: unexpected type %q (want CERTIFICATE)", n, block.Type)
+		if err := fn(n, block); err != nil {
+			return err
 		}
 	}
 }

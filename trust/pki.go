@@ -1,7 +1,6 @@
 package trust
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -411,18 +410,9 @@ func LoadPrivateKey(path string) (crypto.Signer, error) {
 // LoadPrivateKey reads. It does not look at file permissions.
 func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 	var found crypto.Signer
-	rest := data
-	for n := 1; ; n++ {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			if bytes.Contains(rest, []byte("-----BEGIN ")) {
-				return nil, fmt.Errorf("trust: key: block %d is malformed (bad armour or base64)", n)
-			}
-			break
-		}
+	err := eachPEMBlock(data, "key", func(n int, block *pem.Block) error {
 		if _, ok := block.Headers["Proc-Type"]; ok {
-			return nil, fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
+			return fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
 		}
 		var (
 			k   any
@@ -430,7 +420,7 @@ func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 		)
 		switch block.Type {
 		case "EC PARAMETERS":
-			continue
+			return nil
 		case "PRIVATE KEY":
 			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 		case "EC PRIVATE KEY":
@@ -438,24 +428,28 @@ func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 		case "RSA PRIVATE KEY":
 			k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 		case "ENCRYPTED PRIVATE KEY":
-			return nil, fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
+			return fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
 		default:
-			return nil, fmt.Errorf("trust: key: block %d: unexpected type %q (want PRIVATE KEY)", n, block.Type)
+			return fmt.Errorf("trust: key: block %d: unexpected type %q (want PRIVATE KEY)", n, block.Type)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("trust: key: block %d: %v", n, err)
+			return fmt.Errorf("trust: key: block %d: %v", n, err)
 		}
 		if found != nil {
-			return nil, errors.New("trust: key: more than one private key")
+			return errors.New("trust: key: more than one private key")
 		}
 		signer, ok := k.(crypto.Signer)
 		if !ok {
-			return nil, fmt.Errorf("%w: %T cannot sign", ErrUnsupportedKey, k)
+			return fmt.Errorf("%w: %T cannot sign", ErrUnsupportedKey, k)
 		}
 		if err := CheckPublicKey(signer.Public()); err != nil {
-			return nil, err
+			return err
 		}
 		found = signer
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if found == nil {
 		return nil, errors.New("trust: key: no private key pem block")

@@ -1,6 +1,12 @@
 package testca
 
-import "github.com/ithc/ithc/dcc"
+import (
+	"bytes"
+	"compress/zlib"
+	"testing"
+
+	"github.com/ithc/ithc/dcc"
+)
 
 // SampleDCC returns a new copy of a valid EU DCC vaccination payload
 // (schema 1.3.0, the example holder of the EU test data), for tests that
@@ -16,4 +22,32 @@ func SampleDCC() *dcc.Payload {
 			ID: "URN:UVCI:01:AT:10807843F94AEE0EE5093FBC254BD813#B",
 		}},
 	}
+}
+
+// HuffmanZlib returns the zlib stream, at best compression, of a COSE
+// message from sign whose first deflate block is dynamic-Huffman, as most
+// DCC issuers' codes are. Whether deflate picks that form depends on the
+// random signature, so it signs again, up to 200 times, and skips the test
+// if it never does.
+func HuffmanZlib(tb testing.TB, sign func() ([]byte, error)) []byte {
+	tb.Helper()
+	for range 200 {
+		cose, err := sign()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+		if _, err := zw.Write(cose); err != nil {
+			tb.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			tb.Fatal(err)
+		}
+		if z := buf.Bytes(); z[2]>>1&3 == 2 { // BTYPE of the first block
+			return z
+		}
+	}
+	tb.Skip("deflate picked no dynamic-Huffman block in 200 signatures")
+	return nil
 }
