@@ -233,3 +233,49 @@ func TestDataErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownIssueWildcard reads a known_issues.csv row without a test name
+// (",XX,1,ref", as upstream's later list has for Portugal, Germany and
+// Czechia) as covering every test of the file.
+func TestKnownIssueWildcard(t *testing.T) {
+	ca := testca.New(t, "XX")
+	other := testca.New(t, "XY")
+	now := ca.Certificate().NotBefore.Add(24 * time.Hour)
+	claims := map[int]any{1: "XX", 6: now.Add(-time.Hour).Unix(), 4: now.Add(time.Hour).Unix(),
+		-260: map[int]any{1: map[string]any{"ver": "1.3.0"}}}
+	file := map[string]any{"COSE": hex.EncodeToString(signRaw(t, ca, ca.KID(), claims)),
+		"TESTCTX":         map[string]any{"CERTIFICATE": base64.StdEncoding.EncodeToString(other.Certificate().Raw), "VALIDATIONCLOCK": now.Format(time.RFC3339)},
+		"EXPECTEDRESULTS": map[string]any{Verify: true}}
+	for _, tc := range []struct {
+		csv      string
+		excluded bool
+	}{
+		{"test_name,country,test_set,reason\n,XX,1,https://example.org/1\n", true},
+		{"test_name,country,test_set,reason\n,XX,,https://example.org/all\n", true},
+		{"test_name,country,test_set,reason\n,XX,2,https://example.org/2\n", false},
+		{"test_name,country,test_set,reason\ntest_cose_schema,XX,1,https://example.org/s\n", false},
+	} {
+		dir := t.TempDir()
+		raw := filepath.Join(dir, "XX", "2DCode", "raw")
+		if err := os.MkdirAll(raw, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "tests"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(file)
+		if err := os.WriteFile(filepath.Join(raw, "1.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tests", "known_issues.csv"), []byte(tc.csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := RunDGC(dir, Options{ClockSkew: verify.DefaultClockSkew})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.Excluded) == 1; got != tc.excluded {
+			t.Errorf("csv %q: excluded %v, failures %v; want excluded %t", tc.csv, r.Excluded, r.Failures, tc.excluded)
+		}
+	}
+}
