@@ -18,6 +18,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/internal/testca"
 	"github.com/ithc/ithc/verify"
 )
@@ -278,4 +279,33 @@ func TestKnownIssueWildcard(t *testing.T) {
 			t.Errorf("csv %q: excluded %v, failures %v; want excluded %t", tc.csv, r.Excluded, r.Failures, tc.excluded)
 		}
 	}
+}
+
+// FuzzRunFile feeds arbitrary test files to the runner: whatever a file
+// holds, it is evaluated or excluded with a reason, never a panic.
+func FuzzRunFile(f *testing.F) {
+	f.Add([]byte(`{"PREFIX":"HC1:6BF","EXPECTEDRESULTS":{"EXPECTEDUNPREFIX":true,"EXPECTEDB45DECODE":false}}`))
+	f.Add([]byte(`{"COSE":"d28443a10126a0","TESTCTX":{"CERTIFICATE":"MIIB","VALIDATIONCLOCK":"2021"},"EXPECTEDRESULTS":{"EXPECTEDVERIFY":"true","G":{"EXPECTEDDECODE":true}}}`))
+	f.Add([]byte(`{"JSON":{"ver":"1.0.0","t":[]},"CBOR":"a0","EXPECTEDRESULTS":{"EXPECTEDENCODE":true,"EXPECTEDVALIDJSON":true,"EXPECTEDSCHEMAVALIDATION":true}}`))
+	f.Add([]byte(`{"2DCODE ":"iVBORw0KGgo=","PREFIX":"HC1:","EXPECTEDRESULTS":{"EXPECTEDPICTUREDECODE":true}}`))
+	for _, name := range []string{"AT/2DCode/raw/1.json", "common/2DCode/raw/CBO1.json"} {
+		if b, err := os.ReadFile(filepath.Join(shareddata.Path(f, "dgc"), name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "1.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fr := runFile(path, nil, verify.DefaultClockSkew)
+		if fr.excluded == "" {
+			for _, o := range fr.outcomes {
+				if o.key == "" {
+					t.Fatalf("outcome without a key: %+v", o)
+				}
+			}
+		}
+	})
 }
