@@ -35,7 +35,8 @@ const (
 	KindUpload     = "upload"     // a country's upload certificate (DER)
 	KindTLS        = "tls"        // a country's TLS client certificate (DER)
 	KindSigner     = "signer"     // a document signer certificate (DER)
-	KindValueSet   = "valueset"   // a value set (JSON), gateway-owned
+	KindValueSet   = "valueset"   // a value-set file, gateway-owned
+	KindCountry    = "country"    // an onboarded country (JSON), gateway-owned
 	KindRule       = "rule"       // an acceptance or invalidation rule (JSON), issue 4
 	KindRevocation = "revocation" // a revocation batch, issue 7
 	KindEncryption = "encryption" // a recipient encryption key, issue 9
