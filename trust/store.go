@@ -106,23 +106,32 @@ func (s *Store) Add(cert *x509.Certificate, country string) error {
 // is given) nor at revocation; a full chain check is the job of the PKI
 // layer. Failures wrap ErrNotIssuedByCSCA.
 func (s *Store) AddChecked(dsc, csca *x509.Certificate) error {
+	country, err := checkIssued(dsc, csca)
+	if err != nil {
+		return err
+	}
+	return s.Add(dsc, country)
+}
+
+// checkIssued makes AddChecked's checks and returns the signer's country.
+func checkIssued(dsc, csca *x509.Certificate) (string, error) {
 	if dsc == nil || csca == nil {
-		return errors.New("trust: add checked: nil certificate")
+		return "", errors.New("trust: add checked: nil certificate")
 	}
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %q: %s", ErrNotIssuedByCSCA, dsc.Subject.String(), fmt.Sprintf(format, args...))
 	}
 	if !bytes.Equal(dsc.RawIssuer, csca.RawSubject) {
-		return fail("issuer %q is not the csca subject %q", dsc.Issuer.String(), csca.Subject.String())
+		return "", fail("issuer %q is not the csca subject %q", dsc.Issuer.String(), csca.Subject.String())
 	}
 	if !csca.BasicConstraintsValid || !csca.IsCA {
-		return fail("csca %q is not a ca (basic constraints)", csca.Subject.String())
+		return "", fail("csca %q is not a ca (basic constraints)", csca.Subject.String())
 	}
 	if err := dsc.CheckSignatureFrom(csca); err != nil {
-		return fail("signature: %v", err)
+		return "", fail("signature: %v", err)
 	}
 	if dsc.NotBefore.Before(csca.NotBefore) || dsc.NotAfter.After(csca.NotAfter) {
-		return fail("validity %s to %s is not inside the csca validity %s to %s",
+		return "", fail("validity %s to %s is not inside the csca validity %s to %s",
 			dsc.NotBefore.UTC().Format(timeLayout), dsc.NotAfter.UTC().Format(timeLayout),
 			csca.NotBefore.UTC().Format(timeLayout), csca.NotAfter.UTC().Format(timeLayout))
 	}
@@ -132,11 +141,11 @@ func (s *Store) AddChecked(dsc, csca *x509.Certificate) error {
 	}
 	if len(dsc.Subject.Country) > 0 {
 		if country != "" && dsc.Subject.Country[0] != country {
-			return fail("country %q differs from the csca country %q", dsc.Subject.Country[0], country)
+			return "", fail("country %q differs from the csca country %q", dsc.Subject.Country[0], country)
 		}
 		country = dsc.Subject.Country[0]
 	}
-	return s.Add(dsc, country)
+	return country, nil
 }
 
 const timeLayout = "2006-01-02T15:04:05Z"

@@ -292,3 +292,17 @@ func validSetID(id string) bool {
 	}
 	return true
 }
+
+// File is one embedded value-set file in the format Parse reads.
+type File struct {
+	// Name identifies the file: "eu" (the last EU release) or "ithc"
+	// (ITHC's own sets).
+	Name string
+	Data []byte
+}
+
+// Files returns the embedded value-set files, which the gateway publishes
+// as its initial value sets. The slices must not be modified.
+func Files() []File {
+	return []File{{"eu", euData}, {"ithc", ithcData}}
+}

@@ -1,0 +1,328 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ithc/ithc/internal/cms"
+	"github.com/ithc/ithc/internal/limits"
+)
+
+// A synced trust directory (written by `ithc trust sync`, read by `ithc
+// verify --trust DIR`) holds two files:
+//
+//   - anchor.pem: the gateway trust anchor the list was checked against;
+//   - trustlist.json: a SyncedList, the merged content of every signed list
+//     received, checked when it was received.
+//
+// Both are replaced atomically (temporary file, fsync, rename, fsync of the
+// directory), so a reader sees the old or the new copy, never a mixture,
+// and a failed sync leaves the last good copy in place.
+const (
+	FileAnchor    = "anchor.pem"
+	FileTrustList = "trustlist.json"
+)
+
+// SyncedList is the verifier's offline copy of a gateway's trust list.
+type SyncedList struct {
+	// Source is where it was fetched from.
+	Source string `json:"source"`
+	// Synced is when the last sync succeeded (including a 304 answer).
+	Synced time.Time `json:"synced"`
+	// ETag is the validator of the last answer, for If-None-Match.
+	ETag string `json:"etag,omitempty"`
+	// List is the merged list: Since is zero, no tombstones.
+	List List `json:"list"`
+}
+
+// Merge applies a verified list to s: a full list (Since zero) replaces
+// the entries, an incremental one must start at s's version and its
+// entries replace or (tombstones) remove entries of the same kind and ID.
+// A list older than s is refused: a gateway or mirror cannot roll a
+// verifier back to an earlier state.
+func (s *SyncedList) Merge(l *List) error {
+	if l.Version < s.List.Version {
+		return fmt.Errorf("%w: version %d is older than the local copy's %d (rollback refused)", ErrListFormat, l.Version, s.List.Version)
+	}
+	if l.Since == 0 {
+		s.List = *l
+		s.List.Entries = nil
+		for _, e := range l.Entries {
+			if !e.Deleted {
+				s.List.Entries = append(s.List.Entries, e)
+			}
+		}
+		return nil
+	}
+	if l.Since != s.List.Version {
+		return fmt.Errorf("%w: incremental list since %d does not follow the local version %d", ErrListFormat, l.Since, s.List.Version)
+	}
+	index := make(map[string]int, len(s.List.Entries))
+	for i, e := range s.List.Entries {
+		index[e.Kind+"/"+e.ID] = i
+	}
+	removed := make(map[int]bool)
+	for _, e := range l.Entries {
+		i, ok := index[e.Kind+"/"+e.ID]
+		switch {
+		case e.Deleted && ok:
+			removed[i] = true
+		case e.Deleted:
+		case ok:
+			s.List.Entries[i] = e
+			delete(removed, i)
+		default:
+			index[e.Kind+"/"+e.ID] = len(s.List.Entries)
+			s.List.Entries = append(s.List.Entries, e)
+		}
+	}
+	kept := s.List.Entries[:0]
+	for i, e := range s.List.Entries {
+		if !removed[i] {
+			kept = append(kept, e)
+		}
+	}
+	s.List.Entries = kept
+	sort.Slice(s.List.Entries, func(i, j int) bool { return s.List.Entries[i].Seq < s.List.Entries[j].Seq })
+	s.List.Version = l.Version
+	s.List.Issued = l.Issued
+	return nil
+}
+
+// ListProblem is an entry BuildStore left out, and why.
+type ListProblem struct {
+	Kind, ID, Country string
+	Reason            string
+}
+
+func (p ListProblem) String() string {
+	return fmt.Sprintf("%s %s (%s): %s", p.Kind, p.ID, p.Country, p.Reason)
+}
+
+// BuildStore checks the entries of a verified list and returns a Store of
+// its document signers. A country certificate (CSCA, upload) counts only if
+// its onboarding record is signed by anchor and matches the entry; a
+// signer counts only if it chains to such a CSCA of its country
+// (AddChecked) and its upload CMS is signed by an onboarded upload
+// certificate of that country over exactly the signer's DER. Entries that
+// fail are left out and reported; the time is not checked here (the
+// verifier checks validity windows against the time of verification).
+func BuildStore(l *List, anchor *x509.Certificate) (*Store, []ListProblem) {
+	var problems []ListProblem
+	bad := func(e *ListEntry, format string, args ...any) {
+		problems = append(problems, ListProblem{Kind: e.Kind, ID: e.ID, Country: e.Country, Reason: fmt.Sprintf(format, args...)})
+	}
+	cscas := make(map[string][]*x509.Certificate)
+	uploads := make(map[string]bool) // hex thumbprint of onboarded upload certificates, by country+thumbprint
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Deleted || (e.Kind != "csca" && e.Kind != "upload") {
+			continue
+		}
+		rec, cert, err := VerifyOnboarding(e.Signature, anchor)
+		if err != nil {
+			bad(e, "%v", err)
+			continue
+		}
+		if rec.Role != e.Kind || rec.Country != e.Country || rec.Thumbprint != e.ID || !bytes.Equal(rec.Certificate, e.Data) {
+			bad(e, "the onboarding record does not match the entry")
+			continue
+		}
+		if e.Kind == "csca" {
+			cscas[e.Country] = append(cscas[e.Country], cert)
+		} else {
+			uploads[e.Country+"/"+rec.Thumbprint] = true
+		}
+	}
+	// The signature checks (CMS upload, chain to the CSCA) dominate; run
+	// them on every core, then add the signers in list order.
+	var signers []int
+	for i := range l.Entries {
+		if e := &l.Entries[i]; !e.Deleted && e.Kind == "signer" {
+			signers = append(signers, i)
+		}
+	}
+	results := make([]signerCheck, len(signers))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(signers))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(signers) {
+					return
+				}
+				results[k] = checkSigner(&l.Entries[signers[k]], cscas, uploads)
+			}
+		}()
+	}
+	wg.Wait()
+	s := NewStore()
+	for k, i := range signers {
+		r := results[k]
+		if r.reason == "" {
+			if err := s.Add(r.dsc, r.country); err != nil {
+				r.reason = err.Error()
+			}
+		}
+		if r.reason != "" {
+			bad(&l.Entries[i], "%s", r.reason)
+		}
+	}
+	return s, problems
+}
+
+// signerCheck is the outcome of checkSigner: the certificate and country
+// to add, or the reason it is left out.
+type signerCheck struct {
+	dsc     *x509.Certificate
+	country string
+	reason  string
+}
+
+// checkSigner checks one signer entry: its kid, its upload signature and
+// its chain to one of its country's CSCAs (AddChecked's conditions).
+func checkSigner(e *ListEntry, cscas map[string][]*x509.Certificate, uploads map[string]bool) (r signerCheck) {
+	dsc, err := x509.ParseCertificate(e.Data)
+	if err != nil {
+		r.reason = fmt.Sprintf("certificate: %v", err)
+		return r
+	}
+	if id := base64.StdEncoding.EncodeToString(KID(dsc)); id != e.ID {
+		r.reason = fmt.Sprintf("the entry's kid is not the certificate's (%s)", id)
+		return r
+	}
+	if err := checkUpload(e, uploads); err != nil {
+		r.reason = err.Error()
+		return r
+	}
+	var reasons []string
+	for _, csca := range cscas[e.Country] {
+		country, err := checkIssued(dsc, csca)
+		if err != nil {
+			reasons = append(reasons, err.Error())
+			continue
+		}
+		r.dsc, r.country = dsc, country
+		return r
+	}
+	if len(reasons) == 0 {
+		r.reason = fmt.Sprintf("no onboarded CSCA of %s", e.Country)
+	} else {
+		r.reason = fmt.Sprintf("does not chain to an onboarded CSCA of %s: %s", e.Country, strings.Join(reasons, "; "))
+	}
+	return r
+}
+
+// checkUpload checks that a signer entry's Signature is a CMS over its DER
+// by an onboarded upload certificate of its country.
+func checkUpload(e *ListEntry, uploads map[string]bool) error {
+	der := e.Signature
+	if len(der) > 0 && der[0] != 0x30 {
+		d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(der), nil)))
+		if err != nil {
+			return fmt.Errorf("upload signature: not DER nor base64")
+		}
+		der = d
+	}
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return fmt.Errorf("upload signature: %v", err)
+	}
+	signer, err := sd.Verify(cms.VerifyOptions{})
+	if err != nil {
+		return fmt.Errorf("upload signature: %v", err)
+	}
+	if !bytes.Equal(sd.Content, e.Data) {
+		return errors.New("upload signature: signed content is not this certificate")
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(signer.Raw))
+	if !uploads[e.Country+"/"+sum] {
+		return fmt.Errorf("upload signature: signed by %q, not an onboarded upload certificate of %s", signer.Subject, e.Country)
+	}
+	return nil
+}
+
+// SaveSynced writes the anchor and the synced list to dir atomically.
+func SaveSynced(dir string, anchor *x509.Certificate, s *SyncedList) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("trust: %w", err)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(dir, FileAnchor, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: anchor.Raw}), false); err != nil {
+		return err
+	}
+	if err := writeAtomic(dir, FileTrustList, data, false); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ReadSynced reads a synced trust directory without checking its entries:
+// the list and the anchor it was checked against.
+func ReadSynced(dir string) (*SyncedList, *x509.Certificate, error) {
+	ap := filepath.Join(dir, FileAnchor)
+	adata, err := limits.ReadFile(ap, limits.MaxCertificatePEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust: %w", err)
+	}
+	anchors, err := LoadPEM(bytes.NewReader(adata))
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust: %s: %w", ap, err)
+	}
+	if len(anchors) != 1 {
+		return nil, nil, fmt.Errorf("trust: %s: %d certificates, want exactly one anchor", ap, len(anchors))
+	}
+	lp := filepath.Join(dir, FileTrustList)
+	data, err := limits.ReadFile(lp, MaxListBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust: %w", err)
+	}
+	var s SyncedList
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, nil, fmt.Errorf("trust: %s: %w", lp, err)
+	}
+	return &s, anchors[0], nil
+}
+
+// LoadSynced reads a synced trust directory. The entries were checked when
+// they were received; LoadSynced checks them again with BuildStore (the
+// file could have been edited) and returns the store, the list and the
+// entries left out.
+func LoadSynced(dir string) (*Store, *SyncedList, []ListProblem, error) {
+	s, anchor, err := ReadSynced(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, problems := BuildStore(&s.List, anchor)
+	return st, s, problems, nil
+}
+
+// IsSyncedDir reports whether dir holds a synced trust list.
+func IsSyncedDir(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, FileTrustList))
+	return err == nil
+}
