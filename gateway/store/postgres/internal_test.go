@@ -29,24 +29,6 @@ func TestMigrationFiles(t *testing.T) {
 	}
 }
 
-// TestSameChecks keeps the record checks of the two stores identical: both
-// must refuse exactly the same records.
-func TestSameChecks(t *testing.T) {
-	mine, err := os.ReadFile("check.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := os.ReadFile("../sqlite/check.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	norm := strings.NewReplacer("package sqlite", "package X", "package postgres", "package X",
-		`"sqlite: %w: "`, `"X: %w: "`, `"postgres: %w: "`, `"X: %w: "`).Replace
-	if norm(string(mine)) != norm(strings.Replace(string(theirs), "same in package postgres", "same in package sqlite", 1)) {
-		t.Error("check.go differs from ../sqlite/check.go beyond the package name: keep the record checks of both stores the same")
-	}
-}
-
 // freshSchema creates a schema for an internal test (storetest cannot be
 // imported here: it imports this package) and returns a DSN selecting it.
 func freshSchema(t *testing.T) string {

@@ -220,10 +220,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, false)`,
 
 // Insert stores a new entry and its audit record in one transaction.
 func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord) error {
-	if err := checkEntry(e); err != nil {
+	if err := store.CheckEntry(e); err != nil {
 		return err
 	}
-	t, err := checkAudit(a, e.Kind, e.ID)
+	t, err := store.CheckAudit(a, e.Kind, e.ID)
 	if err != nil {
 		return err
 	}
@@ -258,10 +258,10 @@ func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord
 
 // Replace overwrites the live entry of e's kind and ID, or inserts it.
 func (s *Store) Replace(ctx context.Context, e *store.Entry, a *store.AuditRecord) error {
-	if err := checkEntry(e); err != nil {
+	if err := store.CheckEntry(e); err != nil {
 		return err
 	}
-	t, err := checkAudit(a, e.Kind, e.ID)
+	t, err := store.CheckAudit(a, e.Kind, e.ID)
 	if err != nil {
 		return err
 	}
@@ -301,13 +301,13 @@ WHERE kind = $8 AND id = $9`, seq, e.Country, e.Type, e.Thumbprint, e.Data, nonN
 
 // Delete turns the live entry into a tombstone and returns it.
 func (s *Store) Delete(ctx context.Context, kind, id string, signature []byte, a *store.AuditRecord) (*store.Entry, error) {
-	if err := checkKey(kind, id); err != nil {
+	if err := store.CheckKey(kind, id); err != nil {
 		return nil, err
 	}
-	if err := checkSignature(kind+" "+id, signature); err != nil {
+	if err := store.CheckSignature(kind+" "+id, signature); err != nil {
 		return nil, err
 	}
-	t, err := checkAudit(a, kind, id)
+	t, err := store.CheckAudit(a, kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func scanEntry(row pgx.Row) (*store.Entry, error) {
 
 // Get returns the entry, live or tombstone.
 func (s *Store) Get(ctx context.Context, kind, id string) (*store.Entry, error) {
-	if err := checkKey(kind, id); err != nil {
+	if err := store.CheckKey(kind, id); err != nil {
 		return nil, err
 	}
 	e, err := scanEntry(s.pool.QueryRow(ctx, `SELECT `+entryColumns+` FROM entries WHERE kind = $1 AND id = $2`, kind, id))
@@ -381,7 +381,7 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 // List returns the entries f selects in Seq order and the version they
 // were read at, both from one REPEATABLE READ snapshot.
 func (s *Store) List(ctx context.Context, f store.Filter) ([]*store.Entry, int64, error) {
-	if err := checkFilter(f); err != nil {
+	if err := store.CheckFilter(f); err != nil {
 		return nil, 0, err
 	}
 	var q strings.Builder
@@ -438,7 +438,7 @@ func (s *Store) List(ctx context.Context, f store.Filter) ([]*store.Entry, int64
 
 // Audit returns audit records in Seq order.
 func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]*store.AuditRecord, error) {
-	if err := checkAuditFilter(f); err != nil {
+	if err := store.CheckAuditFilter(f); err != nil {
 		return nil, err
 	}
 	q := `SELECT seq, time, country, caller, action, kind, id, entry_seq, request FROM audit WHERE seq > $1`

@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"bytes"
@@ -6,21 +6,21 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ithc/ithc/gateway/store"
 	"github.com/ithc/ithc/internal/limits"
 )
 
-// The record checks below are the same in package postgres; storetest runs
-// the same invalid records against both stores, so they cannot drift apart.
+// The record checks every implementation applies before writing or
+// reading, so that all stores refuse the same records with the same
+// errors (storetest runs the same invalid records against each).
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("sqlite: %w: "+format, append([]any{store.ErrInvalid}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
-// checkKey checks an entry's kind and ID: a kind is lowercase ASCII
+// CheckKey checks an entry's kind and ID: a kind is lowercase ASCII
 // letters, digits, '.', '_' or '-', starting with a letter; an ID is
 // printable ASCII without spaces (base64, hex, UUIDs, rule identifiers).
-func checkKey(kind, id string) error {
+func CheckKey(kind, id string) error {
 	if err := checkKind(kind); err != nil {
 		return err
 	}
@@ -73,12 +73,12 @@ func checkCountry(what, c string) error {
 	return nil
 }
 
-// checkEntry checks an entry given to Insert or Replace.
-func checkEntry(e *store.Entry) error {
+// CheckEntry checks an entry given to Insert or Replace.
+func CheckEntry(e *Entry) error {
 	if e == nil {
 		return invalid("entry is nil")
 	}
-	if err := checkKey(e.Kind, e.ID); err != nil {
+	if err := CheckKey(e.Kind, e.ID); err != nil {
 		return err
 	}
 	name := e.Kind + " " + e.ID
@@ -101,7 +101,7 @@ func checkEntry(e *store.Entry) error {
 	if !bytes.Equal(e.Thumbprint, sum[:]) {
 		return invalid("%s: thumbprint %x is not the SHA-256 of the data (%x)", name, e.Thumbprint, sum)
 	}
-	if err := checkSignature(name, e.Signature); err != nil {
+	if err := CheckSignature(name, e.Signature); err != nil {
 		return err
 	}
 	if e.Deleted {
@@ -110,17 +110,17 @@ func checkEntry(e *store.Entry) error {
 	return nil
 }
 
-func checkSignature(name string, sig []byte) error {
+func CheckSignature(name string, sig []byte) error {
 	if len(sig) > limits.MaxStoreSignature {
 		return invalid("%s: signature is %d bytes, more than %d", name, len(sig), limits.MaxStoreSignature)
 	}
 	return nil
 }
 
-// checkAudit checks the audit record of a write to the entry kind/id,
+// CheckAudit checks the audit record of a write to the entry kind/id,
 // filling a.Kind and a.ID when empty. It returns the record's time as
 // stored: in UTC, truncated to the microsecond.
-func checkAudit(a *store.AuditRecord, kind, id string) (time.Time, error) {
+func CheckAudit(a *AuditRecord, kind, id string) (time.Time, error) {
 	if a == nil {
 		return time.Time{}, invalid("%s %s: audit record is nil", kind, id)
 	}
@@ -159,8 +159,8 @@ func checkAudit(a *store.AuditRecord, kind, id string) (time.Time, error) {
 	return t, nil
 }
 
-// checkFilter checks a list filter.
-func checkFilter(f store.Filter) error {
+// CheckFilter checks a list filter.
+func CheckFilter(f Filter) error {
 	if len(f.Kinds) > limits.MaxStoreFilterKinds {
 		return invalid("filter has %d kinds, more than %d", len(f.Kinds), limits.MaxStoreFilterKinds)
 	}
@@ -181,7 +181,7 @@ func checkFilter(f store.Filter) error {
 	return nil
 }
 
-func checkAuditFilter(f store.AuditFilter) error {
+func CheckAuditFilter(f AuditFilter) error {
 	if err := checkCountry("audit filter", f.Country); err != nil {
 		return err
 	}
