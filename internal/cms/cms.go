@@ -41,7 +41,9 @@
 // after the ContentInfo, or inside any value, are an error.
 //
 // Structure. The content type must be id-signedData; the encapsulated
-// content type must be id-data (the only type the gateway exchanges); the
+// content type may be any (Verify checks it is the one the caller expects:
+// id-data, the type the gateway exchanges, unless VerifyOptions.ContentType
+// names another, such as an ICAO master list's); the
 // certificates must be X.509 (no attribute or other certificate formats);
 // revocation information (crls) is refused; unsigned attributes are checked
 // for structure and otherwise ignored. Every SignerInfo must carry signed
@@ -64,7 +66,8 @@
 // # What Verify checks, and what it does not
 //
 // Verify checks that there is exactly one signer (every signer with
-// VerifyOptions.AllSigners), that its contentType attribute is id-data,
+// VerifyOptions.AllSigners), that the encapsulated content type is the one
+// expected (id-data by default) and its contentType attribute names it,
 // that its messageDigest attribute equals the digest of the content
 // (supplied in VerifyOptions.Content for a detached signature), and that
 // the signature verifies, with the key of the certificate the signer
@@ -99,7 +102,11 @@ type SignedData struct {
 	// Version is the SignedData version (1 or 3).
 	Version int
 
-	// Content is the encapsulated content (id-data). It is nil, and
+	// ContentType is the encapsulated content type: id-data for the
+	// gateway's uploads; Verify checks it against what the caller expects.
+	ContentType asn1.ObjectIdentifier
+
+	// Content is the encapsulated content. It is nil, and
 	// Detached is true, when the message does not carry its content.
 	Content []byte
 

@@ -559,9 +559,6 @@ func TestParseErrors(t *testing.T) {
 		{"not SignedData", signedVariant(t, nil, func(r *node) { r.kids[0] = oidNode(oidData) }), []string{"contentInfo.contentType", "id-data", "not id-signedData"}},
 		{"SignedData version 2", signedVariant(t, nil, func(r *node) { r.at(pathVersion...).body = []byte{2} }), []string{"signedData.version", "version 2"}},
 		{"non-minimal version", signedVariant(t, nil, func(r *node) { r.at(pathVersion...).body = []byte{0, 1} }), []string{"signedData.version", "non-minimal INTEGER"}},
-		{"enveloped content", signedVariant(t, nil, func(r *node) {
-			r.at(pathEncap...).kids[0] = oidNode(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 3})
-		}), []string{"eContentType", "id-envelopedData", "not id-data"}},
 		{"crls", signedVariant(t, nil, func(r *node) {
 			sd := r.at(pathSignedData...)
 			sd.kids = append(sd.kids[:4], append([]*node{{tag: ctx(1, true)}}, sd.kids[4:]...)...)
@@ -770,5 +767,47 @@ func TestReadValue(t *testing.T) {
 				t.Errorf("readValue(%x) error = %v, want %q", tt.in, err, tt.want)
 			}
 		})
+	}
+}
+
+// Another encapsulated content type parses, and Verify refuses it unless
+// the caller asks for exactly that type and the signed contentType
+// attribute names it too.
+func TestOtherContentType(t *testing.T) {
+	masterList := asn1.ObjectIdentifier{2, 23, 136, 1, 1, 2}
+	der := signedVariant(t, nil, func(r *node) { r.at(pathEncap...).kids[0] = oidNode(masterList) })
+	sd, err := Parse(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sd.ContentType.Equal(masterList) {
+		t.Errorf("ContentType %v", sd.ContentType)
+	}
+	if _, err := sd.Verify(VerifyOptions{}); !errors.Is(err, ErrContentTypeMismatch) || !strings.Contains(err.Error(), "expects id-data") {
+		t.Errorf("default verify of a master-list content: %v", err)
+	}
+	// The signer signed contentType id-data, so even a caller expecting a
+	// master list refuses it.
+	if _, err := sd.Verify(VerifyOptions{ContentType: masterList}); !errors.Is(err, ErrContentTypeMismatch) || !strings.Contains(err.Error(), "the attribute says id-data") {
+		t.Errorf("attribute mismatch: %v", err)
+	}
+	// Signed as a master list, it verifies for a caller expecting one.
+	es := es256(t)
+	ml, err := Sign([]byte("master list content"), es.cert, es.key, &SignOptions{ContentType: masterList})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err = Parse(ml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd.Version != 3 {
+		t.Errorf("version %d, want 3 for a content type other than id-data", sd.Version)
+	}
+	if _, err := sd.Verify(VerifyOptions{ContentType: masterList}); err != nil {
+		t.Errorf("master list: %v", err)
+	}
+	if _, err := sd.Verify(VerifyOptions{}); !errors.Is(err, ErrContentTypeMismatch) {
+		t.Errorf("master list verified as id-data: %v", err)
 	}
 }

@@ -145,9 +145,7 @@ func parseEncapsulated(c *cursor, sd *SignedData) error {
 	if err != nil {
 		return parseErr(joinPath(ec.path, "eContentType"), "%v", err)
 	}
-	if !oid.Equal(oidData) {
-		return parseErr(joinPath(ec.path, "eContentType"), "%s is not id-data: only id-data content is accepted", describeOID(oid))
-	}
+	sd.ContentType = oid
 	if ec.empty() {
 		sd.Detached = true
 		return nil

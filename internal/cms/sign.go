@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,10 @@ type SignOptions struct {
 	// Rand is the source of randomness for the signature; nil means
 	// crypto/rand.Reader. HSM signers ignore it.
 	Rand io.Reader
+
+	// ContentType is the encapsulated content type; nil means id-data.
+	// Another type makes the SignedData version 3 (RFC 5652 §5.1).
+	ContentType asn1.ObjectIdentifier
 }
 
 // Sign returns a DER CMS ContentInfo holding a SignedData of content signed
@@ -80,6 +85,10 @@ func sign(content []byte, cert *x509.Certificate, key crypto.Signer, opts *SignO
 	if err != nil {
 		return nil, err
 	}
+	contentType, version := oidData, int64(1)
+	if opts.ContentType != nil && !opts.ContentType.Equal(oidData) {
+		contentType, version = opts.ContentType, 3
+	}
 	digest := s.hash
 	if s.kind == kindEd25519 {
 		digest = crypto.SHA512
@@ -93,7 +102,7 @@ func sign(content []byte, cert *x509.Certificate, key crypto.Signer, opts *SignO
 		when = time.Now()
 	}
 	attrs := [][]byte{
-		attr(oidAttrContentType, encodeOID(oidData)),
+		attr(oidAttrContentType, encodeOID(contentType)),
 		attr(oidAttrSigningTime, encodeTime(when)),
 		attr(oidAttrMessageDigest, tlv(tagOctetString, contentDigest)),
 	}
@@ -155,12 +164,12 @@ func sign(content []byte, cert *x509.Certificate, key crypto.Signer, opts *SignO
 		certs = hooks.certs(certs)
 	}
 
-	encap := [][]byte{encodeOID(oidData)}
+	encap := [][]byte{encodeOID(contentType)}
 	if !opts.Detached {
 		encap = append(encap, tlv(ctx(0, true), tlv(tagOctetString, content)))
 	}
 	signedData := tlv(tagSequence,
-		encodeInt(big.NewInt(1)),
+		encodeInt(big.NewInt(version)),
 		tlv(tagSet, digestAlg),
 		tlv(tagSequence, encap...),
 		tlv(ctx(0, true), certs...),

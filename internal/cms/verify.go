@@ -31,6 +31,11 @@ type VerifyOptions struct {
 	// messages that do not carry it. They are not trusted by being here:
 	// Verify only checks that the signature is the key's.
 	Certificates []*x509.Certificate
+
+	// ContentType is the encapsulated content type the caller expects;
+	// nil means id-data. An ICAO master list, for instance, is
+	// 2.23.136.1.1.2. A message of another type is refused.
+	ContentType asn1.ObjectIdentifier
 }
 
 // Verify checks the signature of sd (see the package documentation for
@@ -39,6 +44,13 @@ type VerifyOptions struct {
 // validation is not done here: the caller must decide whether it trusts
 // that certificate.
 func (sd *SignedData) Verify(opts VerifyOptions) (*x509.Certificate, error) {
+	want := opts.ContentType
+	if want == nil {
+		want = oidData
+	}
+	if !sd.ContentType.Equal(want) {
+		return nil, fmt.Errorf("%w: the content is %s, the caller expects %s", ErrContentTypeMismatch, describeOID(sd.ContentType), describeOID(want))
+	}
 	content := sd.Content
 	switch {
 	case sd.Detached:
@@ -59,7 +71,7 @@ func (sd *SignedData) Verify(opts VerifyOptions) (*x509.Certificate, error) {
 	candidates = append(append(candidates, sd.Certificates...), opts.Certificates...)
 	var first *x509.Certificate
 	for i := range sd.SignerInfos {
-		cert, err := sd.SignerInfos[i].verify(content, candidates)
+		cert, err := sd.SignerInfos[i].verify(content, sd.ContentType, candidates)
 		if err != nil {
 			if len(sd.SignerInfos) > 1 {
 				return nil, fmt.Errorf("%w (signer %d of %d)", err, i, len(sd.SignerInfos))
@@ -74,12 +86,12 @@ func (sd *SignedData) Verify(opts VerifyOptions) (*x509.Certificate, error) {
 }
 
 // verify checks one signer over content and returns its certificate.
-func (si *SignerInfo) verify(content []byte, candidates []*x509.Certificate) (*x509.Certificate, error) {
+func (si *SignerInfo) verify(content []byte, contentType asn1.ObjectIdentifier, candidates []*x509.Certificate) (*x509.Certificate, error) {
 	if si.signedAttrs == nil || !si.DigestAlgorithm.Available() {
 		return nil, errors.New("cms: the SignerInfo was not made by Parse")
 	}
-	if !si.contentType.Equal(oidData) {
-		return nil, fmt.Errorf("%w: the attribute says %s, the content is id-data", ErrContentTypeMismatch, describeOID(si.contentType))
+	if !si.contentType.Equal(contentType) {
+		return nil, fmt.Errorf("%w: the attribute says %s, the content is %s", ErrContentTypeMismatch, describeOID(si.contentType), describeOID(contentType))
 	}
 	h := si.DigestAlgorithm.New()
 	h.Write(content)
