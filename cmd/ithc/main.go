@@ -29,15 +29,30 @@ Usage:
                                   verify a code offline against trusted signers
     ithc inspect [--json] [CODE|@FILE|-]
                                   decode a code without trust and show every layer
+    ithc render --out FILE [--format png|svg|pdf|html] [--lang zh,en] [--size SIZE] [CODE|@FILE|-]
+                                  draw the QR code, the paper certificate or the wallet page
     ithc conformance dgc DIR [--json]
                                   run EU DCC conformance vectors in the dgc-testdata format
+    ithc conformance shc DIR [--json]
+                                  run the SMART Health Cards validator's cases (DIR/EXPECTATIONS.json)
+    ithc conformance vdsnc DIR [--trust PATH] [--now TIME] [--json]
+                                  verify every ICAO VDS-NC seal (*.json) of a folder
+    ithc gateway init|serve|onboard|audit|export
+                                  run the mutual-recognition gateway (operator)
+    ithc signer upload|delete --gateway URL ... DSC.pem
+                                  publish or withdraw a document signer (country)
+    ithc trust sync --gateway URL --anchor FILE --dir DIR
+                                  keep a verified offline copy of the trust list
 
 Examples:
     ithc pki init --country CN --out cn-keys
     ithc issue --key cn-keys/dsc.key --cert cn-keys/dsc.pem cert.json > code.txt
     ithc verify --trust cn-keys/dsc.pem @code.txt
     ithc inspect @code.txt
+    ithc render --out certificate.pdf @code.txt
     ithc conformance dgc ../shared/testdata/dgc
+    ithc conformance shc ../shared/testdata/shc/validator
+    ithc conformance vdsnc ../shared/testdata/vdsnc
 
 A CODE is the QR text itself ("HC1:..."); @FILE reads it from a file and "-"
 or no argument from standard input. Exit status: 0 verified or done, 1 the
@@ -68,7 +83,11 @@ var commands = []command{
 	{"issue", runIssue},
 	{"verify", runVerify},
 	{"inspect", runInspect},
+	{"render", runRender},
 	{"conformance", runConformance},
+	{"gateway", runGateway},
+	{"signer", runSigner},
+	{"trust", runTrust},
 }
 
 func main() {
