@@ -163,29 +163,69 @@ func parseBase64Lines(data []byte) ([]*x509.Certificate, error) {
 // directory (compared case-insensitively).
 var certificateExts = map[string]bool{".pem": true, ".crt": true, ".cer": true, ".der": true}
 
-// LoadFiles builds a Store from certificate files. Each path is a file or a
-// directory; a directory is walked recursively for *.pem, *.crt, *.cer and
-// *.der files (in lexical order; other files are ignored). Every file is
-// read as LoadPEM reads, the country of each signer coming from its
-// certificate subject.
-//
-// Within a directory, a file that holds private keys and no certificate
-// (a key.pem beside a cert.pem) is skipped; named explicitly, it is an
-// error. Any other problem is an error naming the file, and no store is
-// returned: a verifier should not start on a trust list it only half read.
-// Finding no certificate at all returns ErrNoCertificates.
+// LoadFiles builds a Store from certificate files (read as
+// LoadCertificateFiles reads them), the country of each signer coming from
+// its certificate subject. Any problem is an error naming the file, and no
+// store is returned: a verifier should not start on a trust list it only
+// half read. Finding no certificate at all returns ErrNoCertificates.
 func LoadFiles(paths ...string) (*Store, error) {
 	s := NewStore()
+	err := eachCertificateFile(paths, func(path string, certs []*x509.Certificate) error {
+		for i, c := range certs {
+			if err := s.Add(c, ""); err != nil {
+				return &FileError{Path: path, Err: fmt.Errorf("certificate %d: %w", i+1, err)}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Len() == 0 {
+		return nil, fmt.Errorf("%w in %s", ErrNoCertificates, strings.Join(paths, ", "))
+	}
+	return s, nil
+}
+
+// LoadCertificateFiles reads every certificate of the given files and
+// directories, without judging them (CAs included). Each path is a file or
+// a directory; a directory is walked recursively for *.pem, *.crt, *.cer
+// and *.der files (in lexical order; other files are ignored). Every file
+// is read as LoadPEM reads. Within a directory, a file that holds private
+// keys and no certificate (a key.pem beside a cert.pem) is skipped; named
+// explicitly, it is an error. Any other problem is an error naming the
+// file (a *FileError). Finding no certificate returns ErrNoCertificates.
+func LoadCertificateFiles(paths ...string) ([]*x509.Certificate, error) {
+	var all []*x509.Certificate
+	err := eachCertificateFile(paths, func(_ string, certs []*x509.Certificate) error {
+		if len(all)+len(certs) > limits.MaxTrustCertificates {
+			return fmt.Errorf("%w: more than %d certificates", ErrTooLarge, limits.MaxTrustCertificates)
+		}
+		all = append(all, certs...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%w in %s", ErrNoCertificates, strings.Join(paths, ", "))
+	}
+	return all, nil
+}
+
+// eachCertificateFile reads the certificate files paths name and calls fn
+// with each file's certificates.
+func eachCertificateFile(paths []string, fn func(path string, certs []*x509.Certificate) error) error {
 	files := 0
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("trust: %w", err)
+			return fmt.Errorf("trust: %w", err)
 		}
 		if !info.IsDir() {
 			files++
-			if err := loadFile(s, p, false); err != nil {
-				return nil, err
+			if err := loadFile(p, false, fn); err != nil {
+				return err
 			}
 			continue
 		}
@@ -204,23 +244,20 @@ func LoadFiles(paths ...string) (*Store, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("trust: %s: %w", p, err)
+			return fmt.Errorf("trust: %s: %w", p, err)
 		}
 		sort.Strings(list)
 		for _, f := range list {
 			files++
-			if err := loadFile(s, f, true); err != nil {
-				return nil, err
+			if err := loadFile(f, true, fn); err != nil {
+				return err
 			}
 		}
 	}
-	if s.Len() == 0 {
-		return nil, fmt.Errorf("%w in %s", ErrNoCertificates, strings.Join(paths, ", "))
-	}
-	return s, nil
+	return nil
 }
 
-func loadFile(s *Store, path string, inDir bool) error {
+func loadFile(path string, inDir bool, fn func(path string, certs []*x509.Certificate) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("trust: %w", err)
@@ -243,12 +280,7 @@ func loadFile(s *Store, path string, inDir bool) error {
 		}
 		return &FileError{Path: path, Err: err}
 	}
-	for i, c := range certs {
-		if err := s.Add(c, ""); err != nil {
-			return &FileError{Path: path, Err: fmt.Errorf("certificate %d: %w", i+1, err)}
-		}
-	}
-	return nil
+	return fn(path, certs)
 }
 
 // FileError says which file LoadFiles could not use, and why.

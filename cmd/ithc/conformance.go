@@ -7,10 +7,18 @@ import (
 	"github.com/ithc/ithc/verify"
 )
 
-// runConformance runs "ithc conformance dgc DIR [--json]".
-func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// runConformance runs "ithc conformance dgc DIR [--json]" and, through
+// runConformanceSHC, "ithc conformance shc DIR [--json]" and, through
+// runConformanceVDSNC, "ithc conformance vdsnc DIR [--json]".
+func runConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "shc" {
+		return runConformanceSHC(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "vdsnc" {
+		return runConformanceVDSNC(args[1:], stdin, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "dgc" {
-		return usageError("usage: ithc conformance dgc DIR [--json]")
+		return usageError("usage: ithc conformance dgc|shc|vdsnc DIR [--json]")
 	}
 	fs := newFlagSet("conformance dgc", "ithc conformance dgc DIR [--json] [--skew DURATION]", stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
