@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -20,7 +21,7 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", "ithc verify --trust PATH [--trust PATH ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]", stderr)
 	var trustPaths stringList
-	fs.Var(&trustPaths, "trust", "signer certificates: a PEM/DER file or a directory of them (repeatable, required)")
+	fs.Var(&trustPaths, "trust", "signer certificates: a PEM/DER file, a directory of them, or a directory kept by \"ithc trust sync\" (repeatable, required)")
 	now := fs.String("now", "", "verification time, RFC 3339 (default: now)")
 	skew := fs.Duration("skew", verify.DefaultClockSkew, "clock-skew allowance for issue and expiry times")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -41,7 +42,7 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return usageError("--now: %v", err)
 		}
 	}
-	store, err := trust.LoadFiles(trustPaths...)
+	store, err := loadTrust(trustPaths, stderr)
 	if err != nil {
 		return err
 	}
@@ -57,4 +58,45 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, err: errorString("")}
 	}
 	return nil
+}
+
+// loadTrust builds one store from certificate files and directories and
+// from synced trust directories (ithc trust sync), whose entries are
+// checked again on loading; entries left out are reported on stderr.
+func loadTrust(paths []string, stderr io.Writer) (*trust.Store, error) {
+	var files []string
+	store := trust.NewStore()
+	for _, p := range paths {
+		if !trust.IsSyncedDir(p) {
+			files = append(files, p)
+			continue
+		}
+		synced, list, problems, err := trust.LoadSynced(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range problems {
+			fmt.Fprintf(stderr, "ithc: warning: %s: left out %s\n", p, pr)
+		}
+		if age := time.Since(list.Synced); age > 24*time.Hour {
+			fmt.Fprintf(stderr, "ithc: warning: %s was last synced %s ago (%s)\n", p, age.Round(time.Minute), list.Synced.Format(time.RFC3339))
+		}
+		for _, s := range synced.All() {
+			if err := store.Add(s.Certificate, s.Country); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+		}
+	}
+	if len(files) > 0 {
+		fromFiles, err := trust.LoadFiles(files...)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range fromFiles.All() {
+			if err := store.Add(s.Certificate, s.Country); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return store, nil
 }
