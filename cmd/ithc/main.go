@@ -29,8 +29,6 @@ Usage:
                                   verify a code offline against trusted signers
     ithc inspect [--json] [CODE|@FILE|-]
                                   decode a code without trust and show every layer
-    ithc render --out FILE [--format png|svg|pdf|html] [--lang zh,en] [--size SIZE] [CODE|@FILE|-]
-                                  draw the QR code, the paper certificate or the wallet page
     ithc conformance dgc DIR [--json]
                                   run EU DCC conformance vectors in the dgc-testdata format
     ithc conformance shc DIR [--json]
@@ -49,7 +47,6 @@ Examples:
     ithc issue --key cn-keys/dsc.key --cert cn-keys/dsc.pem cert.json > code.txt
     ithc verify --trust cn-keys/dsc.pem @code.txt
     ithc inspect @code.txt
-    ithc render --out certificate.pdf @code.txt
     ithc conformance dgc ../shared/testdata/dgc
     ithc conformance shc ../shared/testdata/shc/validator
     ithc conformance vdsnc ../shared/testdata/vdsnc
@@ -83,7 +80,6 @@ var commands = []command{
 	{"issue", runIssue},
 	{"verify", runVerify},
 	{"inspect", runInspect},
-	{"render", runRender},
 	{"conformance", runConformance},
 	{"gateway", runGateway},
 	{"signer", runSigner},
