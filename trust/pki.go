@@ -369,7 +369,8 @@ func writeAtomic(dir, name string, data []byte, key bool) (err error) {
 // LoadPrivateKey reads a signing key from a PEM file: PKCS#8 ("PRIVATE
 // KEY"), or for convenience SEC 1 ("EC PRIVATE KEY", optionally after an
 // "EC PARAMETERS" block as openssl ecparam -genkey writes) or PKCS#1 ("RSA
-// PRIVATE KEY"). Encrypted keys are not supported.
+// PRIVATE KEY"). Encrypted keys are not supported: keys.Open reads those,
+// and keys in PKCS#11 tokens, through the same kind of reference.
 //
 // On Unix it refuses, with ErrKeyPermissions, a file that group or others
 // may access (mode & 0077 != 0): a signing key readable by others must be

@@ -21,8 +21,12 @@ const usage = `ithc: International Travel Health Certificates.
 
 Usage:
     ithc demo                     issue and verify a certificate on embedded defaults
-    ithc pki init --country CC --out DIR
+    ithc pki init --country CC --out DIR [--key-store pkcs11:token=LABEL]
                                   create a country signing CA and a document signer
+    ithc pki csca|dsc|upload|tls --key REF --out FILE ...
+                                  make one certificate of a country's PKI (keys in files or an HSM)
+    ithc pki check [--csca FILE] FILE...
+                                  check certificates against the DCC/GDHCN certificate governance
     ithc issue --key KEY --cert CERT [--dcc] [--days N] [FILE|-]
                                   sign a certificate (JSON) and print its QR text
     ithc verify --trust PATH [--now TIME] [--json] [CODE|@FILE|-]
