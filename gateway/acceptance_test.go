@@ -189,7 +189,7 @@ func (c *country) dscIssuedBy(t *testing.T, other *country) *x509.Certificate {
 	t.Helper()
 	saved := other.code
 	other.code = c.code
-	cert, _ := other.newDSC(t, 99)
+	cert, _ := other.newDSCWindow(t, 99, other.pki.CSCA.NotBefore, time.Now().AddDate(1, 0, 0))
 	other.code = saved
 	return cert
 }
@@ -291,10 +291,7 @@ func TestAcceptanceTamperedList(t *testing.T) {
 			"truncated": func(b []byte) []byte { return b[:len(b)/2] },
 			"other anchor": func(b []byte) []byte {
 				other := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "x.db"))
-				key, err := trust.LoadPrivateKey(filepath.Join(other.dir, gateway.FileListKey))
-				if err != nil {
-					t.Fatal(err)
-				}
+				key := loadKey(t, filepath.Join(other.dir, gateway.FileListKey))
 				cert, err := gateway.LoadCertificate(filepath.Join(other.dir, gateway.FileListCert))
 				if err != nil {
 					t.Fatal(err)
@@ -568,6 +565,13 @@ func TestAcceptanceBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Chained to CN's CSCA and valid, but without O, key identifiers
+		// or the DCC key-usage OIDs the governance asks of a signer.
+		sloppy, _ := cn.newDSCWindow(t, 55, cn.pki.CSCA.NotBefore, time.Now().AddDate(1, 0, 0))
+		sloppyBody, err := c.Sign(sloppy.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
 		jp := newCountry(t, "JP") // JP's TLS and upload certificates are not onboarded
 		for _, tc := range []struct {
 			name   string
@@ -584,6 +588,7 @@ func TestAcceptanceBadInput(t *testing.T) {
 			{"duplicate kid", c, dup, 409, "duplicate_kid"},
 			{"replayed old upload", c, replayed, 400, "stale_upload"},
 			{"content not a certificate", c, notCert, 400, "bad_certificate"},
+			{"certificate governance", c, sloppyBody, 400, "governance"},
 			{"oversized body", c, bytes.Repeat([]byte{0x30}, gateway.MaxUploadBytes+1), 413, "too_large"},
 			{"unknown country", w.client(jp, url), dup, 403, "unknown_client"},
 		} {
@@ -683,10 +688,7 @@ func TestAcceptanceExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	listKey, err := trust.LoadPrivateKey(filepath.Join(w.dir, gateway.FileListKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	listKey := loadKey(t, filepath.Join(w.dir, gateway.FileListKey))
 	listCert, err := gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileListCert))
 	if err != nil {
 		t.Fatal(err)
@@ -772,4 +774,39 @@ func TestAcceptanceOffboard(t *testing.T) {
 			t.Errorf("upload with a withdrawn TLS certificate: %v", err)
 		}
 	})
+}
+
+// Onboarding applies the certificate governance and the anchor key check;
+// a refused certificate is not stored.
+func TestOnboardRefusals(t *testing.T) {
+	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
+	cn := newCountry(t, "CN")
+	st, err := open.Store(context.Background(), w.cfg.StoreURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	other := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "other.db"))
+	for _, tc := range []struct {
+		name, country, role string
+		cert                *x509.Certificate
+		key                 crypto.Signer
+		want                string
+	}{
+		{"a CSCA onboarded as a TLS certificate", "CN", gateway.RoleTLS, cn.pki.CSCA, w.anchorKey, "tls"},
+		{"a TLS certificate onboarded as a CSCA", "CN", gateway.RoleCSCA, cn.tlsCert, w.anchorKey, "csca"},
+		{"the wrong country", "FR", gateway.RoleUpload, cn.upload, w.anchorKey, "country"},
+		{"not an ISO country", "C1", gateway.RoleUpload, cn.upload, w.anchorKey, "ISO 3166"},
+		{"an unknown role", "CN", "dsc", cn.pki.DSC, w.anchorKey, "role"},
+		{"another gateway's anchor key", "CN", gateway.RoleCSCA, cn.pki.CSCA, other.anchorKey, "not the trust anchor"},
+	} {
+		_, err := gateway.Onboard(context.Background(), st, tc.key, w.anchor, tc.country, tc.role, tc.cert, now)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", tc.name, err, tc.want)
+		}
+	}
+	if v, err := st.Version(context.Background()); err != nil || v != 0 {
+		t.Errorf("refused onboardings stored something: version %d, %v", v, err)
+	}
 }

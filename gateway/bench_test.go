@@ -6,10 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,10 +107,7 @@ func benchWorld(b *testing.B, n int) (*world, string) {
 	}
 	w := &world{dir: filepath.Join(dir, "gw"), cfgPath: filepath.Join(dir, "gw", gateway.FileConfig), cfg: cfg}
 	w.anchor, _ = gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileAnchorCert))
-	w.anchorKey, err = trust.LoadPrivateKey(filepath.Join(w.dir, gateway.FileAnchorKey))
-	if err != nil {
-		b.Fatal(err)
-	}
+	w.anchorKey = loadKey(b, filepath.Join(w.dir, gateway.FileAnchorKey))
 	w.roots = x509.NewCertPool()
 	w.roots.AddCert(w.anchor)
 	cn := newCountry(b, "CN")
@@ -128,10 +123,7 @@ func benchWorld(b *testing.B, n int) (*world, string) {
 			b.Fatal(err)
 		}
 	}
-	listKey, err := trust.LoadPrivateKey(filepath.Join(w.dir, gateway.FileListKey))
-	if err != nil {
-		b.Fatal(err)
-	}
+	listKey := loadKey(b, filepath.Join(w.dir, gateway.FileListKey))
 	listCert, _ := gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileListCert))
 	g, err := gateway.New(gateway.Options{Store: st, Anchor: w.anchor, ListCert: listCert, ListKey: listKey})
 	if err != nil {
@@ -140,16 +132,12 @@ func benchWorld(b *testing.B, n int) (*world, string) {
 	caller := &gateway.Caller{Country: "CN", Fingerprint: make([]byte, 32)}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	for i := range n {
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 1)),
-			Subject:      pkix.Name{Country: []string{"CN"}, CommonName: fmt.Sprintf("ITHC DSC CN %d", i)},
-			NotBefore:    cn.pki.CSCA.NotBefore, NotAfter: time.Now().AddDate(1, 0, 0),
-			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, cn.pki.CSCA, key.Public(), cn.pki.CSCAKey)
+		dsc, err := trust.NewDSC(key.Public(), cn.pki.CSCA, cn.pki.CSCAKey, trust.CertOptions{
+			CommonName: fmt.Sprintf("ITHC DSC CN %d", i), NotBefore: cn.pki.CSCA.NotBefore, Validity: 365 * 24 * time.Hour})
 		if err != nil {
 			b.Fatal(err)
 		}
+		der := dsc.Raw
 		body, err := cms.Sign(der, cn.upload, cn.uploadKey, &cms.SignOptions{SigningTime: time.Now()})
 		if err != nil {
 			b.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/ithc/ithc/gateway/store"
 	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/gateway/store/storetest"
+	"github.com/ithc/ithc/keys"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/verifier"
 )
@@ -50,7 +51,7 @@ func runChild(path string) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	err = gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: trust.LoadPrivateKey,
+	err = gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: openKey,
 		Ready: func(addr string) { fmt.Printf("ready %s\n", addr) }})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -90,9 +91,7 @@ func newWorld(t testing.TB, storeURL string) *world {
 	if w.anchor, err = gateway.LoadCertificate(filepath.Join(dir, gateway.FileAnchorCert)); err != nil {
 		t.Fatal(err)
 	}
-	if w.anchorKey, err = trust.LoadPrivateKey(filepath.Join(dir, gateway.FileAnchorKey)); err != nil {
-		t.Fatal(err)
-	}
+	w.anchorKey = loadKey(t, filepath.Join(dir, gateway.FileAnchorKey))
 	w.roots = x509.NewCertPool()
 	w.roots.AddCert(w.anchor)
 	return w
@@ -110,7 +109,7 @@ func (w *world) serve(t testing.TB) string {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: trust.LoadPrivateKey,
+		done <- gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: openKey,
 			Ready: func(addr string) { ready <- addr }})
 	}()
 	t.Cleanup(func() {
@@ -183,14 +182,44 @@ func newCountry(t testing.TB, code string) *country {
 		t.Fatal(err)
 	}
 	c := &country{code: code, pki: p}
-	c.upload, c.uploadKey = selfSigned(t, code, "upload", nil)
-	var tk crypto.Signer
-	c.tlsCert, tk = selfSigned(t, code, "tls", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+	var err2 error
+	c.uploadKey = newKey(t)
+	if c.upload, err2 = trust.NewUploadCertificate(c.uploadKey, trust.CertOptions{Country: code}); err2 != nil {
+		t.Fatal(err2)
+	}
+	tk := newKey(t)
+	if c.tlsCert, err2 = trust.NewTLSCertificate(tk, trust.CertOptions{Country: code}); err2 != nil {
+		t.Fatal(err2)
+	}
 	c.tls = tls.Certificate{Certificate: [][]byte{c.tlsCert.Raw}, PrivateKey: tk, Leaf: c.tlsCert}
 	return c
 }
 
-// selfSigned makes a P-256 end-entity certificate for a country.
+func newKey(t testing.TB) crypto.Signer {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// loadKey opens a key file the way the ithc command does.
+func loadKey(t testing.TB, path string) crypto.Signer {
+	t.Helper()
+	k, err := keys.Open(path, keys.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	return k
+}
+
+// openKey is gateway.RunOptions.OpenKey for the tests.
+func openKey(ref string) (crypto.Signer, error) { return keys.Open(ref, keys.Options{}) }
+
+// selfSigned makes a P-256 end-entity certificate for a country, without
+// the governance (for certificates the gateway must refuse).
 func selfSigned(t testing.TB, code, role string, eku []x509.ExtKeyUsage) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -241,10 +270,17 @@ func (w *world) client(c *country, url string) *client.Client {
 // newDSC issues another document signer under c's CSCA.
 func (c *country) newDSC(t testing.TB, n int) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
-	return c.newDSCWindow(t, n, c.pki.CSCA.NotBefore, time.Now().AddDate(1, 0, 0))
+	key := newKey(t)
+	cert, err := trust.NewDSC(key.Public(), c.pki.CSCA, c.pki.CSCAKey, trust.CertOptions{
+		CommonName: fmt.Sprintf("ITHC DSC %s %d", c.code, n), NotBefore: c.pki.CSCA.NotBefore, Validity: 365 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
 }
 
-// newDSCWindow issues a document signer valid from notBefore to notAfter.
+// newDSCWindow issues a document signer valid from notBefore to notAfter,
+// without the governance (for signers the gateway must refuse).
 func (c *country) newDSCWindow(t testing.TB, n int, notBefore, notAfter time.Time) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -203,25 +203,12 @@ func Onboard(ctx context.Context, st store.Store, anchorKey crypto.Signer, ancho
 	return e, nil
 }
 
-// checkOnboardCert applies the certificate governance to an onboarded
-// certificate.
+// checkOnboardCert applies the DCC/GDHCN certificate governance
+// (trust.CheckCertificate) to an onboarded certificate: the role's key,
+// key usage, basic constraints and extended key usage, the subject country
+// and validity at now.
 func checkOnboardCert(country, role string, cert *x509.Certificate, now time.Time) error {
-	if now.After(cert.NotAfter) {
-		return fmt.Errorf("certificate expired on %s", cert.NotAfter.UTC().Format(time.DateOnly))
-	}
-	if err := trust.CheckPublicKey(cert.PublicKey); err != nil {
-		return err
-	}
-	if c := certCountry(cert); role != RoleTLS && c != "" && c != country {
-		return fmt.Errorf("certificate subject country %q is not %q", c, country)
-	}
-	if role == RoleCSCA && (!cert.BasicConstraintsValid || !cert.IsCA) {
-		return errors.New("a CSCA must be a CA certificate (basicConstraints CA:TRUE)")
-	}
-	if role != RoleCSCA && cert.IsCA {
-		return fmt.Errorf("a %s certificate must not be a CA", role)
-	}
-	return nil
+	return trust.CheckCertificate(cert, trust.Role(role), nil, trust.CheckOptions{Country: country, Now: now})
 }
 
 // SeedValueSets publishes the embedded value sets when the store lacks them
@@ -416,6 +403,9 @@ func (g *Gateway) checkSigner(ctx context.Context, country string, dsc *x509.Cer
 			return refuse(400, "validity_not_nested", "the document signer's validity (%s to %s) exceeds its CSCA's (%s to %s)",
 				dsc.NotBefore.UTC().Format(time.DateOnly), dsc.NotAfter.UTC().Format(time.DateOnly),
 				csca.NotBefore.UTC().Format(time.DateOnly), csca.NotAfter.UTC().Format(time.DateOnly))
+		}
+		if err := trust.CheckCertificate(dsc, trust.RoleDSC, csca, trust.CheckOptions{Country: country, Now: now}); err != nil {
+			return refuse(400, "governance", "%v", err)
 		}
 		return nil
 	}

@@ -28,7 +28,7 @@ func ExampleGenerateCountry() {
 	if err := country.WriteDir(filepath.Join(dir, "cn")); err != nil {
 		log.Fatal(err)
 	}
-	signer, err := trust.LoadPrivateKey(filepath.Join(dir, "cn", trust.FileDSCKey))
+	entries, err := os.ReadDir(filepath.Join(dir, "cn"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -36,13 +36,16 @@ func ExampleGenerateCountry() {
 	fmt.Println(country.DSC.Subject.CommonName)
 	fmt.Println(trust.UsageFromCertificate(country.DSC))
 	fmt.Println(country.DSC.NotAfter.Format(time.DateOnly))
-	fmt.Printf("%T\n", signer)
+	for _, e := range entries {
+		fmt.Print(e.Name(), " ")
+	}
+	fmt.Println()
 	// Output:
 	// ITHC CSCA CN
 	// ITHC DSC CN 1
 	// test,vaccination
 	// 2028-01-01
-	// *ecdsa.PrivateKey
+	// csca.key csca.pem dsc.key dsc.pem
 }
 
 func ExampleLoadFiles() {

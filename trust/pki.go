@@ -18,10 +18,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
-
-	"github.com/ithc/ithc/internal/limits"
 )
 
 // The algorithm names of CountryOptions, as COSE and JOSE name them.
@@ -86,10 +83,6 @@ const (
 
 // ErrExists means WriteDir would overwrite a private key file.
 var ErrExists = errors.New("trust: key file already exists")
-
-// ErrKeyPermissions means a private key file is readable or writable by
-// users other than its owner.
-var ErrKeyPermissions = errors.New("trust: private key file accessible by others")
 
 // GenerateCountry creates a country signing CA and one document signer:
 //
@@ -364,96 +357,4 @@ func writeAtomic(dir, name string, data []byte, key bool) (err error) {
 	}
 	os.Remove(tmpName)
 	return nil
-}
-
-// LoadPrivateKey reads a signing key from a PEM file: PKCS#8 ("PRIVATE
-// KEY"), or for convenience SEC 1 ("EC PRIVATE KEY", optionally after an
-// "EC PARAMETERS" block as openssl ecparam -genkey writes) or PKCS#1 ("RSA
-// PRIVATE KEY"). Encrypted keys are not supported: keys.Open reads those,
-// and keys in PKCS#11 tokens, through the same kind of reference.
-//
-// On Unix it refuses, with ErrKeyPermissions, a file that group or others
-// may access (mode & 0077 != 0): a signing key readable by others must be
-// considered leaked, and failing loudly is better than signing with it. The
-// key must be of a type Store.Add accepts (ErrUnsupportedKey). The file is
-// bounded by limits.MaxPrivateKeyPEM.
-func LoadPrivateKey(path string) (crypto.Signer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("trust: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("trust: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("trust: %s: not a regular file", path)
-	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %#o; run: chmod 600 %s", ErrKeyPermissions, path, info.Mode().Perm(), path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limits.MaxPrivateKeyPEM+1))
-	if err != nil {
-		return nil, fmt.Errorf("trust: %s: %v", path, err)
-	}
-	if len(data) > limits.MaxPrivateKeyPEM {
-		return nil, fmt.Errorf("trust: %s: %w: more than %d bytes", path, ErrTooLarge, limits.MaxPrivateKeyPEM)
-	}
-	k, err := ParsePrivateKeyPEM(data)
-	if err != nil {
-		return nil, &FileError{Path: path, Err: err}
-	}
-	return k, nil
-}
-
-// ParsePrivateKeyPEM parses a private key in one of the PEM forms
-// LoadPrivateKey reads. It does not look at file permissions.
-func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
-	var found crypto.Signer
-	err := eachPEMBlock(data, "key", func(n int, block *pem.Block) error {
-		if _, ok := block.Headers["Proc-Type"]; ok {
-			return fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
-		}
-		var (
-			k   any
-			err error
-		)
-		switch block.Type {
-		case "EC PARAMETERS":
-			return nil
-		case "PRIVATE KEY":
-			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			k, err = x509.ParseECPrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "ENCRYPTED PRIVATE KEY":
-			return fmt.Errorf("trust: key: block %d is encrypted (not supported; decrypt it with openssl pkcs8)", n)
-		default:
-			return fmt.Errorf("trust: key: block %d: unexpected type %q (want PRIVATE KEY)", n, block.Type)
-		}
-		if err != nil {
-			return fmt.Errorf("trust: key: block %d: %v", n, err)
-		}
-		if found != nil {
-			return errors.New("trust: key: more than one private key")
-		}
-		signer, ok := k.(crypto.Signer)
-		if !ok {
-			return fmt.Errorf("%w: %T cannot sign", ErrUnsupportedKey, k)
-		}
-		if err := CheckPublicKey(signer.Public()); err != nil {
-			return err
-		}
-		found = signer
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if found == nil {
-		return nil, errors.New("trust: key: no private key pem block")
-	}
-	return found, nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/ithc/ithc/healthcert"
-	"github.com/ithc/ithc/internal/limits"
 )
 
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -236,10 +234,19 @@ func TestWriteDir(t *testing.T) {
 			t.Errorf("%s mode = %v, want %v", name, info.Mode().Perm(), mode)
 		}
 	}
-	k, err := LoadPrivateKey(filepath.Join(dir, FileDSCKey))
+	keyPEM, err := os.ReadFile(filepath.Join(dir, FileDSCKey))
 	if err != nil {
-		t.Fatalf("LoadPrivateKey(dsc.key) = %v", err)
+		t.Fatal(err)
 	}
+	block, _ := pem.Decode(keyPEM)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		t.Fatalf("dsc.key is not a PKCS#8 PEM key: %q", keyPEM)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatalf("dsc.key: %v", err)
+	}
+	k := parsed.(crypto.Signer)
 	if !publicEqual(k.Public(), c.DSC.PublicKey) {
 		t.Error("dsc.key does not hold the DSC's key")
 	}
@@ -290,97 +297,6 @@ func TestWriteAtomicNoClobber(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("%d entries left, want 1 (temporary file removed)", len(entries))
-	}
-}
-
-func TestLoadPrivateKey(t *testing.T) {
-	dir := t.TempDir()
-	ec := mustECDSA(t, elliptic.P256())
-	p384 := mustECDSA(t, elliptic.P384())
-	rsaKey := mustRSA(t, 2048)
-	_, ed, _ := ed25519.GenerateKey(rand.Reader)
-	weak := mustECDSA(t, elliptic.P224())
-
-	pkcs8 := func(k any) []byte {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	}
-	sec1 := func(k *ecdsa.PrivateKey) []byte {
-		der, err := x509.MarshalECPrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
-	}
-	params := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7}})
-	cert := testCert(t, ec.Public(), nil)
-
-	tests := []struct {
-		name     string
-		data     []byte
-		mode     fs.FileMode
-		want     crypto.PublicKey
-		sentinel error
-	}{
-		{"pkcs8 p256", pkcs8(ec), 0o600, ec.Public(), nil},
-		{"pkcs8 p384", pkcs8(p384), 0o400, p384.Public(), nil},
-		{"pkcs8 ed25519", pkcs8(ed), 0o600, ed.Public(), nil},
-		{"pkcs8 rsa", pkcs8(rsaKey), 0o600, rsaKey.Public(), nil},
-		{"sec1", sec1(ec), 0o600, ec.Public(), nil},
-		{"sec1 after params", append(params, sec1(ec)...), 0o600, ec.Public(), nil},
-		{"pkcs1", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}), 0o600, rsaKey.Public(), nil},
-		{"mode 0644", pkcs8(ec), 0o644, nil, ErrKeyPermissions},
-		{"mode 0640", pkcs8(ec), 0o640, nil, ErrKeyPermissions},
-		{"mode 0604", pkcs8(ec), 0o604, nil, ErrKeyPermissions},
-		{"weak curve", pkcs8(weak), 0o600, nil, ErrUnsupportedKey},
-		{"two keys", append(pkcs8(ec), pkcs8(ec)...), 0o600, nil, nil},
-		{"certificate", pemOf(cert), 0o600, nil, nil},
-		{"encrypted pkcs8", pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{0x30, 0}}), 0o600, nil, nil},
-		{"legacy encrypted", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"}, Bytes: []byte{0x30, 0}}), 0o600, nil, nil},
-		{"garbage der", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{0x30, 3, 1, 2, 3}}), 0o600, nil, nil},
-		{"not pem", []byte("hello"), 0o600, nil, nil},
-		{"malformed pem", []byte("-----BEGIN PRIVATE KEY-----\n%%%\n-----END PRIVATE KEY-----\n"), 0o600, nil, nil},
-		{"empty", nil, 0o600, nil, nil},
-		{"too large", bytes.Repeat([]byte{'a'}, limits.MaxPrivateKeyPEM+1), 0o600, nil, ErrTooLarge},
-	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, "k"+string(rune('a'+i))+".key")
-			if err := os.WriteFile(p, tt.data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chmod(p, tt.mode); err != nil {
-				t.Fatal(err)
-			}
-			k, err := LoadPrivateKey(p)
-			if tt.want != nil {
-				if err != nil {
-					t.Fatalf("LoadPrivateKey() = %v", err)
-				}
-				if !publicEqual(k.Public(), tt.want) {
-					t.Error("LoadPrivateKey() returned another key")
-				}
-				return
-			}
-			if err == nil || k != nil {
-				t.Fatalf("LoadPrivateKey() = %T, %v; want nil and an error", k, err)
-			}
-			if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
-				t.Errorf("LoadPrivateKey() = %v, want %v", err, tt.sentinel)
-			}
-			if !strings.HasPrefix(err.Error(), "trust: ") || !strings.Contains(err.Error(), p) {
-				t.Errorf("error %q should start with trust: and name the file", err)
-			}
-		})
-	}
-	if _, err := LoadPrivateKey(filepath.Join(dir, "missing.key")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LoadPrivateKey(missing) = %v, want ErrNotExist", err)
-	}
-	if _, err := LoadPrivateKey(dir); err == nil {
-		t.Error("LoadPrivateKey(directory) = nil error")
 	}
 }
 

@@ -18,14 +18,18 @@
 //     DER certificates) or NewStore with Store.Add / Store.AddChecked, and
 //     hand the Store to the verifier as its Resolver;
 //   - an issuer: GenerateCountry creates a country signing CA (CSCA) and a
-//     document signer (DSC) with the DCC key-usage OIDs, Country.WriteDir
-//     stores them, LoadPrivateKey reads a signing key back as a
-//     crypto.Signer (this is what `ithc pki init` does).
+//     document signer (DSC) with the DCC key-usage OIDs and Country.WriteDir
+//     stores them (this is what `ithc pki init` does); NewCSCA, NewDSC,
+//     NewUploadCertificate and NewTLSCertificate make each role's
+//     certificate through any crypto.Signer, and CheckCertificate applies
+//     the DCC/GDHCN certificate governance;
+//   - a verifier of a gateway: VerifyList checks a signed list against the
+//     trust anchor, BuildStore checks its entries, SaveSynced / LoadSynced
+//     keep the offline copy (see list.go and synced.go).
 //
-// Private keys are files in PKCS#8 PEM for now. Keys only ever leave this
-// package as crypto.Signer, so that a later key reference (issue 3: a
-// KeyRef naming either a file or a PKCS#11 token object in an HSM) plugs in
-// without changing the signing code.
+// Private keys are not read here: package keys opens them by reference
+// (PKCS#8 files or PKCS#11 objects in an HSM) as crypto.Signer, so that
+// verifiers, which import trust, do not link the PKCS#11 machinery.
 package trust
 
 import (

@@ -151,7 +151,7 @@ func TestOneByteChanged(t *testing.T) {
 // and verifies the seal, trusting that signer certificate as it is.
 func TestSignTestKey(t *testing.T) {
 	dir := shareddata.Path(t, "vdsnc")
-	// trust.LoadPrivateKey refuses the shared file's mode (0444): parse it.
+	// keys.Open refuses the shared file's mode (0444): parse it.
 	block, _ := pem.Decode(readFile(t, filepath.Join(dir, "testkey-signer.key.pem")))
 	if block == nil {
 		t.Fatal("no PEM in testkey-signer.key.pem")

@@ -59,10 +59,11 @@ func (d *demo) run(keyDir, dir string) error {
 	if err := country.WriteDir(keyDir); err != nil {
 		return err
 	}
-	key, err := trust.LoadPrivateKey(filepath.Join(keyDir, trust.FileDSCKey))
+	key, err := openKey(filepath.Join(keyDir, trust.FileDSCKey))
 	if err != nil {
 		return err
 	}
+	defer key.Close()
 	fmt.Fprintf(d.out, "   document signer kid %s, usage %s, valid until %s\n",
 		kidString(trust.KID(country.DSC)), trust.UsageFromCertificate(country.DSC), country.DSC.NotAfter.Format("2006-01-02"))
 

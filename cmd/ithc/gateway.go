@@ -21,6 +21,7 @@ import (
 	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/gateway/store"
 	"github.com/ithc/ithc/gateway/store/open"
+	"github.com/ithc/ithc/keys"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/verifier"
 )
@@ -102,7 +103,7 @@ func gatewayServe(args []string, stderr io.Writer) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	return gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: openKey, Logger: log})
+	return gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: openServiceKey, Logger: log})
 }
 
 // openConfigStore loads a configuration and opens its store.
@@ -146,6 +147,7 @@ func gatewayOnboard(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer key.Close()
 	for _, r := range []struct{ role, path string }{{gateway.RoleCSCA, *csca}, {gateway.RoleUpload, *upload}, {gateway.RoleTLS, *tlsCert}} {
 		if r.path == "" {
 			continue
@@ -260,6 +262,7 @@ func gatewayExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer listKey.Close()
 	g, err := gateway.New(gateway.Options{Store: st, Anchor: anchor, ListCert: listCert, ListKey: listKey})
 	if err != nil {
 		return err
@@ -304,6 +307,7 @@ func runSigner(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer key.Close()
 	roots, err := rootPool(*ca)
 	if err != nil {
 		return err
@@ -403,10 +407,15 @@ func runTrust(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openKey opens a private key reference.
-func openKey(ref string) (crypto.Signer, error) {
-	return trust.LoadPrivateKey(ref)
+// openKey opens a private key reference: a PKCS#8 file (an encrypted one
+// takes its passphrase from ITHC_KEY_PASSPHRASE) or a pkcs11: object in a
+// token (PIN from the reference or ITHC_PKCS11_PIN). The caller closes it.
+func openKey(ref string) (keys.Key, error) {
+	return keys.Open(ref, keys.Options{Passphrase: keys.PassphraseFromEnv()})
 }
+
+// openServiceKey opens a key for the lifetime of a service process.
+func openServiceKey(ref string) (crypto.Signer, error) { return openKey(ref) }
 
 // verifierHTTPClient is an HTTPS client trusting roots.
 func verifierHTTPClient(roots *x509.CertPool) *http.Client {

@@ -21,7 +21,7 @@ import (
 // runIssue runs "ithc issue": a certificate as JSON in, QR text out.
 func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("issue", "ithc issue --key KEY --cert CERT [--dcc] [--valid-for DURATION] [FILE|-]", stderr)
-	keyPath := fs.String("key", "", "document signer private key (PKCS#8 PEM, mode 0600) (required)")
+	keyPath := fs.String("key", "", "document signer private key: a PKCS#8 PEM file (mode 0600; encrypted ones read ITHC_KEY_PASSPHRASE) or a pkcs11:token=...;object=... reference (required)")
 	certPath := fs.String("cert", "", "document signer certificate (PEM) (required)")
 	asDCC := fs.Bool("dcc", false, "issue an EU DCC (the certificate must hold exactly one event) instead of the native ITHC payload")
 	validFor := fs.Duration("valid-for", 365*24*time.Hour, "validity when the certificate has no expires_at")
@@ -52,10 +52,11 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signer, err := trust.LoadPrivateKey(*keyPath)
+	signer, err := openKey(*keyPath)
 	if err != nil {
 		return err
 	}
+	defer signer.Close()
 	dscPEM, err := limits.ReadFile(*certPath, limits.MaxCertificatePEM)
 	if err != nil {
 		return err
