@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -808,5 +809,44 @@ func TestOnboardRefusals(t *testing.T) {
 	}
 	if v, err := st.Version(context.Background()); err != nil || v != 0 {
 		t.Errorf("refused onboardings stored something: version %d, %v", v, err)
+	}
+}
+
+// Every operation of openapi.json is served (none falls through to the
+// unknown-endpoint answer), and the document is the one served.
+func TestOpenAPIDescribesRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(gateway.OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
+	url := w.serve(t)
+	hc := w.httpClient()
+	n := 0
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			req, err := http.NewRequest(strings.ToUpper(method), url+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s is described but answers %d: %s", method, path, resp.StatusCode, body)
+			}
+			if path == "/openapi.json" && !bytes.Equal(body, gateway.OpenAPI) {
+				t.Error("/openapi.json does not serve gateway/openapi.json")
+			}
+			n++
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d operations described", n)
 	}
 }
