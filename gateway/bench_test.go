@@ -35,8 +35,9 @@ func envInt(name string, def int) int {
 // BenchmarkTrustList measures, for a trust list of 10,000 signers (set
 // ITHC_BENCH_SIGNERS for another size): serving the full signed list over
 // HTTPS (full), answering a conditional request with 304 (not_modified),
-// and a verifier's full sync (download, signature and per-entry checks,
-// atomic save). The one-off cost of signing the list after a change is
+// a verifier's full sync (download, signature and per-entry checks,
+// atomic save), and loading the synced copy for verification (what `ithc
+// verify --trust DIR` does first: load_synced). The one-off cost of signing the list after a change is
 // reported as build-ms.
 //
 //	go test -run '^$' -bench TrustList -benchtime 20x ./gateway/
@@ -90,6 +91,21 @@ func BenchmarkTrustList(b *testing.B) {
 			}
 			if res.Signers != benchSigners || len(res.Problems) > 0 {
 				b.Fatalf("sync: %d signers, %d problems", res.Signers, len(res.Problems))
+			}
+		}
+	})
+	dir := b.TempDir()
+	if _, err := verifier.Sync(context.Background(), verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: hc}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("load_synced", func(b *testing.B) {
+		for b.Loop() {
+			st, _, _, err := trust.LoadSynced(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if st.Len() != benchSigners {
+				b.Fatalf("loaded %d signers", st.Len())
 			}
 		}
 	})

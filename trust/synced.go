@@ -47,6 +47,21 @@ type SyncedList struct {
 	ETag string `json:"etag,omitempty"`
 	// List is the merged list: Since is zero, no tombstones.
 	List List `json:"list"`
+	// Signers are the IDs (kids in standard base64) of the signer entries
+	// that passed BuildStore when the list was received, and Problems the
+	// entries left out then. LoadSynced uses only these signers.
+	Signers  []string      `json:"signers"`
+	Problems []ListProblem `json:"problems,omitempty"`
+}
+
+// Checked records the outcome of BuildStore for l's entries in s.
+func (s *SyncedList) Checked(st *Store, problems []ListProblem) {
+	s.Signers = nil
+	for _, sig := range st.All() {
+		s.Signers = append(s.Signers, base64.StdEncoding.EncodeToString(sig.KID))
+	}
+	sort.Strings(s.Signers)
+	s.Problems = problems
 }
 
 // Merge applies a verified list to s: a full list (Since zero) replaces
@@ -105,8 +120,10 @@ func (s *SyncedList) Merge(l *List) error {
 
 // ListProblem is an entry BuildStore left out, and why.
 type ListProblem struct {
-	Kind, ID, Country string
-	Reason            string
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Country string `json:"country,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 func (p ListProblem) String() string {
@@ -308,17 +325,38 @@ func ReadSynced(dir string) (*SyncedList, *x509.Certificate, error) {
 	return &s, anchors[0], nil
 }
 
-// LoadSynced reads a synced trust directory. The entries were checked when
-// they were received; LoadSynced checks them again with BuildStore (the
-// file could have been edited) and returns the store, the list and the
-// entries left out.
+// LoadSynced reads a synced trust directory and returns a store of the
+// signers that passed BuildStore when the list was received (see
+// SyncedList.Signers), the list, and the entries left out then. It checks
+// no signature again: the directory is written only after the whole list
+// was checked, so it deserves the protection of the program itself (a
+// verifier that could be fed another directory could as well be fed
+// another anchor). Loading 10,000 signers parses 10,000 certificates and
+// nothing more.
 func LoadSynced(dir string) (*Store, *SyncedList, []ListProblem, error) {
-	s, anchor, err := ReadSynced(dir)
+	s, _, err := ReadSynced(dir)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st, problems := BuildStore(&s.List, anchor)
-	return st, s, problems, nil
+	usable := make(map[string]bool, len(s.Signers))
+	for _, id := range s.Signers {
+		usable[id] = true
+	}
+	st := NewStore()
+	for i := range s.List.Entries {
+		e := &s.List.Entries[i]
+		if e.Kind != "signer" || e.Deleted || !usable[e.ID] {
+			continue
+		}
+		dsc, err := x509.ParseCertificate(e.Data)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("trust: %s: signer %s: %w", filepath.Join(dir, FileTrustList), e.ID, err)
+		}
+		if err := st.Add(dsc, e.Country); err != nil {
+			return nil, nil, nil, fmt.Errorf("trust: %s: signer %s: %w", filepath.Join(dir, FileTrustList), e.ID, err)
+		}
+	}
+	return st, s, s.Problems, nil
 }
 
 // IsSyncedDir reports whether dir holds a synced trust list.

@@ -112,11 +112,7 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 			return nil, err
 		}
 		// The copy was checked when it was received.
-		for _, e := range local.List.Entries {
-			if e.Kind == "signer" {
-				res.Signers++
-			}
-		}
+		res.Signers, res.Problems = len(local.Signers), local.Problems
 		return res, nil
 	case http.StatusOK:
 	default:
@@ -145,6 +141,7 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 	next.Synced = now().UTC()
 	next.ETag = resp.Header.Get("ETag")
 	st, problems := trust.BuildStore(&next.List, o.Anchor)
+	next.Checked(st, problems)
 	if err := trust.SaveSynced(o.Dir, o.Anchor, &next); err != nil {
 		return nil, err
 	}
