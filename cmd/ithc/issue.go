@@ -26,12 +26,16 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	asDCC := fs.Bool("dcc", false, "issue an EU DCC (the certificate must hold exactly one event) instead of the native ITHC payload")
 	validFor := fs.Duration("valid-for", 365*24*time.Hour, "validity when the certificate has no expires_at")
 	now := fs.String("now", "", "issue time when the certificate has no issued_at (RFC 3339; default: now)")
+	batch := addBatchFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *keyPath == "" || *certPath == "" {
 		return usageError("--key and --cert are required")
+	}
+	if *batch.file != "" {
+		return runBatch(batch, pos, *keyPath, *certPath, *validFor, *now, *asDCC, stderr)
 	}
 	if len(pos) > 1 {
 		return usageError("expected at most one certificate file")

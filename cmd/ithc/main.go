@@ -29,10 +29,14 @@ Usage:
                                   check certificates against the DCC/GDHCN certificate governance
     ithc issue --key KEY --cert CERT [--dcc] [--days N] [FILE|-]
                                   sign a certificate (JSON) and print its QR text
+    ithc issue --key KEY --cert CERT --batch FILE.csv|FILE.ndjson --out DIR [--formats txt,png,pdf]
+                                  issue every record of a file in parallel; run again to resume
     ithc verify --trust PATH [--now TIME] [--json] [CODE|@FILE|-]
                                   verify a code offline against trusted signers
     ithc inspect [--json] [CODE|@FILE|-]
                                   decode a code without trust and show every layer
+    ithc render --out FILE [--format png|svg|pdf|html] [--lang zh,en] [--size SIZE] [CODE|@FILE|-]
+                                  draw the QR code, the paper certificate or the wallet page
     ithc conformance dgc DIR [--json]
                                   run EU DCC conformance vectors in the dgc-testdata format
     ithc conformance shc DIR [--json]
@@ -51,6 +55,7 @@ Examples:
     ithc issue --key cn-keys/dsc.key --cert cn-keys/dsc.pem cert.json > code.txt
     ithc verify --trust cn-keys/dsc.pem @code.txt
     ithc inspect @code.txt
+    ithc render --out certificate.pdf @code.txt
     ithc conformance dgc ../shared/testdata/dgc
     ithc conformance shc ../shared/testdata/shc/validator
     ithc conformance vdsnc ../shared/testdata/vdsnc
@@ -84,6 +89,7 @@ var commands = []command{
 	{"issue", runIssue},
 	{"verify", runVerify},
 	{"inspect", runInspect},
+	{"render", runRender},
 	{"conformance", runConformance},
 	{"gateway", runGateway},
 	{"signer", runSigner},
