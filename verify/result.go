@@ -33,11 +33,19 @@ const (
 )
 
 // Stage names a verification stage. The decoding stages are those of
-// package hc1.
+// package hc1; a SMART Health Card or a VDS-NC seal has the stages of
+// package shc or vdsnc (such as "jws", "revocation", "chain"), under
+// the same names.
 type Stage string
 
 // The stages, in the order Verify runs them.
 const (
+	// StageDetect is format detection: input too large for any format, or
+	// JSON of no known format.
+	StageDetect Stage = "detect"
+	// StageFile is reading a file of SMART Health Cards (.smart-health-card
+	// file or $health-cards-issue response).
+	StageFile      Stage = "file"
 	StagePrefix    Stage = "prefix"
 	StageBase45    Stage = "base45"
 	StageZlib      Stage = "zlib"
@@ -114,8 +122,16 @@ func fail(status Status, stage Stage, format string, args ...any) *Error {
 // SignerInfo describes the signer of a verified (or signature-checked) code.
 type SignerInfo struct {
 	Country string `json:"country,omitempty"`
-	// KID is the key identifier, standard base64 as in trust lists.
-	KID       string `json:"kid"`
+	// KID is the key identifier, standard base64 as in trust lists. For a
+	// SMART Health Card it is the key's RFC 7638 thumbprint (base64url, as
+	// the card names it); for a VDS-NC seal, which names no key, the HCERT
+	// kid of its signer certificate.
+	KID string `json:"kid"`
+	// Issuer is a SMART Health Card's issuer URL (iss).
+	Issuer string `json:"issuer,omitempty"`
+	// Subject is the signer certificate's subject; for a SMART Health
+	// Card without an x5c chain, the issuer's name when the trust
+	// material gives one.
 	Subject   string `json:"subject,omitempty"`
 	Algorithm string `json:"algorithm"`
 	// Usage lists the event classes the signer may sign ("any" when
@@ -127,13 +143,19 @@ type SignerInfo struct {
 type Result struct {
 	Status Status `json:"status"`
 	// Stage is the stage that failed, or StageDone.
-	Stage  Stage  `json:"stage"`
+	Stage Stage `json:"stage"`
+	// Reason is ReasonFor(Status), except for a code of a format this
+	// verifier has no trust material for (see Trust): issuer_not_trusted
+	// then says that the verifier, not the issuer, lacks something.
 	Reason Reason `json:"reason"`
 	// Detail is the technical cause, for logs and experts.
 	Detail string `json:"detail,omitempty"`
-	// Format is the code format: "hc1".
+	// Format is the code format: FormatHC1, FormatSHC or FormatVDSNC; empty
+	// for JSON of no known format.
 	Format string `json:"format"`
-	// PayloadKind is "dcc" or "ithc" once the payload was found.
+	// PayloadKind is, once the payload was found, "dcc" or "ithc" for HC1,
+	// "fhir" for a SMART Health Card, the seal type ("icao.vacc",
+	// "icao.test") for a VDS-NC seal.
 	PayloadKind string `json:"payload_kind,omitempty"`
 	// Certificate is the decoded certificate, when decoding got that far
 	// (for a DCC, its conversion to the ITHC model). It is present on
@@ -149,8 +171,12 @@ type Result struct {
 	// Signer is the signer whose key verified the signature.
 	Signer *SignerInfo `json:"signer,omitempty"`
 	// Warnings list what is tolerated but irregular, such as a kid in the
-	// unprotected header.
+	// unprotected header. A SMART Health Card's carry the SMART validator's
+	// code ("QR_CHUNKING_DEPRECATED: …").
 	Warnings []string `json:"warnings,omitempty"`
+	// Notes list what the native form of a foreign code leaves out (VDS-NC
+	// seals: lot numbers, the travel document's issuing state).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // MarshalJSON writes the result. A result always marshals: a decoded

@@ -4,16 +4,60 @@
 // schema, and returns a Result with a status from the ITHC vocabulary
 // (DESIGN.md) and reasons in English and Chinese.
 //
-// The code format is HCERT (package hc1) carrying an EU DCC payload (EU
-// eHealth Network HCERT and DCC specifications) or the native ITHC payload
-// (docs/format.md).
+// Three formats are read, recognised from the content (Detect):
 //
-// Start with New and Verifier.Verify. Each stage is also exported as a
-// Check function (CheckKID, CheckSigners, CheckSignature, CheckKeyUsage,
-// CheckValidity, CheckSchema) with exactly the logic Verify uses, so that a
-// conformance runner can evaluate one stage at a time.
+//   - HC1 (HCERT, package hc1) carrying an EU DCC payload (EU eHealth
+//     Network HCERT and DCC specifications) or the native ITHC payload
+//     (docs/format.md): "HC1:…";
+//   - SMART Health Cards 1.3 (package shc): "shc:/…" (one code, or the
+//     chunks of a chunked code separated by white space), a compact JWS, a
+//     .smart-health-card file or a FHIR $health-cards-issue response;
+//   - ICAO VDS-NC seals (package vdsnc): a JSON object with data and sig.
 //
-// Status of each time violation (CheckValidity), with skew the allowed
+// Start with NewWithTrust (New for HC1 alone) and Verifier.Verify;
+// VerifyAll verifies every card of a file holding several. Each HC1 stage
+// is also exported as a Check function (CheckKID, CheckSigners,
+// CheckSignature, CheckKeyUsage, CheckValidity, CheckSchema) with exactly
+// the logic Verify uses, so that a conformance runner can evaluate one
+// stage at a time. docs/formats.md describes detection and the mapping of
+// each format.
+//
+// # Decisions
+//
+// Detection costs an HC1 code one prefix comparison: "HC1:" is checked
+// first and the HC1 path is unchanged. Text of no known format goes to
+// the HC1 path, which refuses it at its prefix stage (invalid_encoding),
+// as it always has; JSON of no known format is refused at stage detect.
+//
+// Each format's trust material is optional (Trust). A code of a format
+// without it is issuer_not_trusted, with a reason saying that this
+// verifier, not the issuer, lacks something, and a detail naming the
+// missing source. The stages before the trust lookup still run (for a
+// seal they include its signature, checked with the certificate it
+// carries before the chain), so a damaged code is still called damaged.
+//
+// Statuses and stages of SMART Health Cards and seals are those of
+// packages shc and vdsnc, which use this vocabulary string for string;
+// their stage names (qr, jws, deflate, key, revocation; json, seal, chain)
+// appear in Result.Stage as they are. A verified foreign code is mapped
+// into the native model (Result.Certificate) so that the same rules and
+// display apply; what the native form leaves out is in Result.Notes or
+// Result.Warnings.
+//
+// One policy for a code issued in the future, in every format: an issue
+// time after now+skew is not_yet_valid (HC1 iat; SMART nbf, through
+// shc.Options.RejectFutureIssuance; a VDS-NC test report's time). A code
+// dated after the moment it is checked is either forged, back-dated
+// wrongly or checked on a wrong clock, and a border officer should not
+// accept it; the skew absorbs clock drift. Package shc alone (and the
+// SMART validator) only warns, because nbf is an issuance date rather than
+// a start of validity; through this package, SMART example 01 (issued
+// after its x5c certificate expired) is refused at every time: not yet
+// valid before its nbf, expired_keys after its certificate expired, as an
+// HC1 code signed outside its signer's validity is. A VDS-NC vaccination
+// seal carries no time at all: only its signer's validity is checked.
+//
+// Status of each HC1 time violation (CheckValidity), with skew the allowed
 // clock skew:
 //
 //   - iat after now+skew: not_yet_valid (the code claims to be issued in the future);
@@ -37,13 +81,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/shc"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/valueset"
+	"github.com/ithc/ithc/vdsnc"
 )
 
 // DefaultClockSkew is the clock-skew allowance of the ithc command and the
@@ -71,9 +118,15 @@ type Verifier struct {
 	resolver trust.Resolver
 	opts     Options
 	info     sync.Map // *trust.Signer → *signerStatic
+	// shcKeys and anchors are the trust material of SMART Health Cards
+	// and VDS-NC seals (NewWithTrust); nil when not configured.
+	shcKeys shc.KeyResolver
+	anchors vdsnc.Anchors
 }
 
-// New returns a Verifier over resolver.
+// New returns a Verifier over resolver, for HC1 codes: codes of other
+// formats are refused as issuer_not_trusted, for want of their trust
+// material (see NewWithTrust).
 func New(resolver trust.Resolver, opts Options) *Verifier {
 	if opts.ValueSets == nil {
 		opts.ValueSets = valueset.Default()
@@ -93,8 +146,17 @@ func New(resolver trust.Resolver, opts Options) *Verifier {
 // TestVerifyConcurrentNoAliasing checks this.
 var scratches = sync.Pool{New: func() any { return new(hc1.Scratch) }}
 
-// Verify decodes and verifies an HCERT code text.
+// Verify detects the format of a code (see Detect) and verifies it: an
+// HC1 code, a SMART Health Card (QR text, chunks separated by white space,
+// compact JWS, or a file or response holding one card; see VerifyAll for
+// several) or a VDS-NC seal. Text of no known format is read as HC1, whose
+// prefix check refuses it.
 func (v *Verifier) Verify(text string) *Result {
+	if !strings.HasPrefix(text, hc1.Prefix) {
+		if r := v.verifyOther(text); r != nil {
+			return r
+		}
+	}
 	s := scratches.Get().(*hc1.Scratch)
 	defer scratches.Put(s)
 	code, err := s.Parse(text)
@@ -163,6 +225,9 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 
 	if err := CheckKID(code); err != nil {
 		return r.setError(err)
+	}
+	if v.resolver == nil {
+		return r.setNoTrust(StageSigner)
 	}
 	signers, err := CheckSigners(v.resolver, code)
 	if err != nil {

@@ -31,8 +31,12 @@ Usage:
                                   sign a certificate (JSON) and print its QR text
     ithc issue --key KEY --cert CERT --batch FILE.csv|FILE.ndjson --out DIR [--formats txt,png,pdf]
                                   issue every record of a file in parallel; run again to resume
-    ithc verify --trust PATH [--now TIME] [--json] [CODE|@FILE|-]
-                                  verify a code offline against trusted signers
+    ithc verify [--trust PATH] [--shc-keys [ISS=]PATH] [--vdsnc-trust PATH] [--now TIME] [--json] [CODE|@FILE|-]
+                                  verify a code offline against trusted signers: HC1, SMART Health
+                                  Card (QR text, JWS, .smart-health-card file) or VDS-NC seal
+    ithc convert --to dcc|shc|vdsnc|json [--key KEY --cert CERT | --issuer URL] [--out DIR] [FILE|-]
+                                  convert a certificate (JSON) for another system: a DCC per event,
+                                  a SMART Health Card, ICAO seals, or the native JSON
     ithc inspect [--json] [CODE|@FILE|-]
                                   decode a code without trust and show every layer
     ithc render --out FILE [--format png|svg|pdf|html] [--lang zh,en] [--size SIZE] [CODE|@FILE|-]
@@ -54,6 +58,7 @@ Examples:
     ithc pki init --country CN --out cn-keys
     ithc issue --key cn-keys/dsc.key --cert cn-keys/dsc.pem cert.json > code.txt
     ithc verify --trust cn-keys/dsc.pem @code.txt
+    ithc convert --to dcc --key cn-keys/dsc.key --cert cn-keys/dsc.pem --out dcc/ cert.json
     ithc inspect @code.txt
     ithc render --out certificate.pdf @code.txt
     ithc conformance dgc ../shared/testdata/dgc
@@ -88,6 +93,7 @@ var commands = []command{
 	{"pki", runPKI},
 	{"issue", runIssue},
 	{"verify", runVerify},
+	{"convert", runConvert},
 	{"inspect", runInspect},
 	{"render", runRender},
 	{"conformance", runConformance},
