@@ -4,13 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ithc/ithc/gateway/store"
 )
 
 // The schema's history: migrations/NNNN_name.sql, numbered from 0001
@@ -21,41 +19,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order, or an error naming
-// the file that breaks the numbering.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
-	}
-	var ms []migration
-	for _, p := range names {
-		base := strings.TrimPrefix(p, "migrations/")
-		num, name, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || len(num) != 4 || err != nil || v < 1 || name == "" {
-			return nil, fmt.Errorf("postgres: migration file %s is not named NNNN_name.sql", base)
-		}
-		b, err := migrationFiles.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: %w", base, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %04d_%s: expected number %04d (no gaps, no duplicates)", m.version, m.name, i+1)
-		}
-	}
-	return ms, nil
-}
+// migrations returns the embedded migrations in order.
+func migrations() ([]store.Migration, error) { return store.ReadMigrations(migrationFiles) }
 
 // migrate brings the schema up to date in one transaction holding the
 // schema's migration lock (a transaction-scoped advisory lock), so that
@@ -91,11 +56,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, lockKey int32) error {
 		return fmt.Errorf("postgres: the database is at schema version %d, newer than this program knows (%d): upgrade the program", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migration %04d_%s: %w", m.version, m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: migration %04d_%s: %w", m.Version, m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fmt.Errorf("postgres: recording migration %04d_%s: %w", m.version, m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return fmt.Errorf("postgres: recording migration %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -15,8 +15,8 @@ func TestMigrationFiles(t *testing.T) {
 		t.Fatal("no migrations embedded")
 	}
 	for i, m := range ms {
-		if m.version != i+1 || m.name == "" || m.sql == "" {
-			t.Errorf("migration %d: version %d, name %q, %d bytes of SQL", i, m.version, m.name, len(m.sql))
+		if m.Version != i+1 || m.Name == "" || m.SQL == "" {
+			t.Errorf("migration %d: version %d, name %q, %d bytes of SQL", i, m.Version, m.Name, len(m.SQL))
 		}
 	}
 }
