@@ -379,6 +379,9 @@ func FuzzDecode(f *testing.F) {
 	jpeg.Encode(&jb, qrImage(f, "HC1:X", 1, 2, nil), nil)
 	f.Add(jb.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if isPDF(data) {
+			return // PDFs go to pdftoppm; TestPDF and FuzzParsePDFInfo cover that path
+		}
 		text, err := Decode(bytes.NewReader(data))
 		if err != nil && text != "" {
 			t.Errorf("Decode() = %q with error %v; want no text on error", text, err)
@@ -404,9 +407,14 @@ func FuzzImage(f *testing.F) {
 	})
 }
 
-// TestPatternedImageBounded checks the finder-candidate cap: an image tiled
-// with 400 QR codes offers over a thousand finder patterns, on which the
-// detector's cubic search would run for seconds (hours for a large image).
+// TestPatternedImageBounded checks the bounds on patterned pictures. An
+// image tiled with 400 QR codes offers over a thousand finder patterns: the
+// locator groups only the most confirmed (limits.MaxScanGroupedFinders),
+// decodes at most limits.MaxScanSymbolAttempts symbols per pass and returns
+// at most limits.MaxScanCodes codes, and gozxing's detector (the fallback),
+// whose search is cubic, is cut by limits.MaxQRFinderCandidates. A picture
+// of nothing but finder patterns exceeds limits.MaxScanFinderCandidates
+// and is refused as a pattern.
 func TestPatternedImageBounded(t *testing.T) {
 	qr := qrImage(t, "HC1:ABC", 1, 2, nil)
 	q := qr.Bounds().Dx()
@@ -417,29 +425,62 @@ func TestPatternedImageBounded(t *testing.T) {
 			img.Pix[y*q*n+x] = qr.Pix[(y%q)*q+x%q]
 		}
 	}
-	got, err := Image(img)
-	if !errors.Is(err, ErrNoCode) || got != "" {
-		t.Errorf("Image(tiled) = %q, %v; want ErrNoCode", got, err)
+	codes, err := ImageAll(img)
+	if err != nil || len(codes) == 0 || len(codes) > limits.MaxScanCodes {
+		t.Fatalf("ImageAll(tiled) = %d codes, %v; want 1 to %d codes", len(codes), err, limits.MaxScanCodes)
 	}
-	// The search is cut by the candidate cap, not left to run.
+	for _, c := range codes {
+		if c.Text != "HC1:ABC" {
+			t.Fatalf("ImageAll(tiled) read %q", c.Text)
+		}
+	}
+	t.Logf("ImageAll(400 tiled codes) = %d codes", len(codes))
+	// gozxing's search is cut by its candidate cap, not left to run.
 	w := img.Bounds().Dx()
 	if _, err := decodeOnce(img.Pix, w, w, false, false, false); !errors.Is(err, errTooManyCandidates) {
 		t.Errorf("decodeOnce(tiled) = %v, want the finder-candidate cap", err)
 	}
-	// A few codes side by side still decode (one of them).
+	// A few codes side by side decode, every one of them.
 	small := img.SubImage(image.Rect(0, 0, 2*q, 2*q))
 	if got, err := Image(small); err != nil || got != "HC1:ABC" {
 		t.Errorf("Image(2×2 tiles) = %q, %v; want HC1:ABC", got, err)
 	}
+	if codes, err := ImageAll(small); err != nil || len(codes) != 4 {
+		t.Errorf("ImageAll(2×2 tiles) = %d codes, %v; want 4", len(codes), err)
+	}
+
+	// Finder patterns alone, 2 pixels per module, a module apart: 4900
+	// candidates.
+	const tile, tiles = 16, 70
+	finders := image.NewGray(image.Rect(0, 0, tile*tiles, tile*tiles))
+	for y := range finders.Bounds().Dy() {
+		for x := range finders.Bounds().Dx() {
+			i, j := (x%tile)/2-1, (y%tile)/2-1 // module within the 7×7 pattern
+			dark := i >= 0 && j >= 0 && i < 7 && j < 7 && (max(abs(i-3), abs(j-3)) != 2)
+			if !dark {
+				finders.Pix[y*finders.Stride+x] = 255
+			}
+		}
+	}
+	if got, err := Image(finders); !errors.Is(err, ErrNoCode) || !strings.Contains(err.Error(), "finder-pattern candidates") {
+		t.Errorf("Image(4900 finder patterns) = %q, %v; want ErrNoCode for a pattern", got, err)
+	}
 }
 
-// TestDGCPNGFiles decodes the PNG files that several countries keep beside
+// dgcPNG is a PNG file of the EU test data: want is the PREFIX of the
+// vector of the same name, when there is one.
+type dgcPNG struct {
+	path, rel string
+	want      string
+	aztec     bool // Ireland's *_aztec.png files show Aztec symbols
+}
+
+// dgcPNGFiles returns the PNG files that several countries keep beside
 // their test vectors (png/ folders), rendered by their own tools at sizes
-// and scales of their choosing. Each must decode to the PREFIX of the
-// vector of the same name. Ireland's *_aztec.png files show Aztec symbols,
-// which HCERT also allows but this QR scanner does not read: they must be
-// refused, never misread.
-func TestDGCPNGFiles(t *testing.T) {
+// and scales of their choosing, each with the PREFIX of the vector of the
+// same name.
+func dgcPNGFiles(t testing.TB) []dgcPNG {
+	t.Helper()
 	prefixes := map[string]string{} // vector folder (above 2DCode) + stem → PREFIX
 	root := shareddata.Path(t, "dgc")
 	for _, f := range shareddata.DGCFiles(t) {
@@ -454,54 +495,62 @@ func TestDGCPNGFiles(t *testing.T) {
 		stem := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".json"), "_Raw")
 		prefixes[filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(f))), stem)] = v.Prefix
 	}
-	var pngs []string
+	var out []dgcPNG
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".png") && filepath.Base(filepath.Dir(p)) == "png" {
-			pngs = append(pngs, p)
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".png") || filepath.Base(filepath.Dir(p)) != "png" {
+			return err
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	matched := 0
-	for _, p := range pngs {
 		rel, _ := filepath.Rel(root, p)
 		stem := strings.TrimSuffix(filepath.Base(p), ".png")
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := Decode(f)
-		f.Close()
-		if strings.HasSuffix(stem, "_aztec") {
-			if err == nil {
-				t.Errorf("%s: Decode() = %.20q, want a refusal (an Aztec symbol)", rel, got)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: Decode() error: %v", rel, err)
-			continue
-		}
 		// png/ sits beside 2DCode/ or inside it.
 		base := filepath.Dir(filepath.Dir(p))
 		if filepath.Base(base) == "2DCode" {
 			base = filepath.Dir(base)
 		}
-		want, ok := prefixes[filepath.Join(base, stem)]
-		if !ok {
+		out = append(out, dgcPNG{path: p, rel: rel, want: prefixes[filepath.Join(base, stem)], aztec: strings.HasSuffix(stem, "_aztec")})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDGCPNGFiles decodes the PNG files of the EU test data: each must
+// decode to the PREFIX of the vector of the same name. Ireland's
+// *_aztec.png files show Aztec symbols, which HCERT also allows but this QR
+// scanner does not read: they must be refused, never misread.
+func TestDGCPNGFiles(t *testing.T) {
+	files := dgcPNGFiles(t)
+	matched := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(bytes.NewReader(data))
+		if f.aztec {
+			if err == nil {
+				t.Errorf("%s: Decode() = %.20q, want a refusal (an Aztec symbol)", f.rel, got)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Decode() error: %v", f.rel, err)
+			continue
+		}
+		if f.want == "" {
 			continue
 		}
 		matched++
-		if got != want {
-			t.Errorf("%s: Decode() = %.30q…, want the vector's PREFIX %.30q…", rel, got, want)
+		if got != f.want {
+			t.Errorf("%s: Decode() = %.30q…, want the vector's PREFIX %.30q…", f.rel, got, f.want)
 		}
 	}
 	if matched == 0 {
-		t.Errorf("no png file matched a vector (of %d files)", len(pngs))
+		t.Errorf("no png file matched a vector (of %d files)", len(files))
 	}
-	t.Logf("%d png files, %d compared with their vector's PREFIX", len(pngs), matched)
+	t.Logf("%d png files, %d compared with their vector's PREFIX", len(files), matched)
 }
 
 // TestLateAttempts checks the two last readings of Image on their own: the
@@ -515,13 +564,13 @@ func TestLateAttempts(t *testing.T) {
 	img := qrImage(t, text, 0, 3, nil)
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	lum := luminance(img)
-	if got, err := decodeOnce(lum, w, h, false, false, true); err != nil || got != text {
-		t.Errorf("pure-barcode reading = %q, %v; want the text", got, err)
+	if got, err := decodeOnce(lum, w, h, false, false, true); err != nil || got.text != text {
+		t.Errorf("pure-barcode reading = %q, %v; want the text", got.text, err)
 	}
 	big := qrImage(t, text, 6, 8, nil)
 	bw, bh := big.Bounds().Dx(), big.Bounds().Dy()
 	half := resample(luminance(big), bw, bh, bw/2, bh/2)
-	if got, err := decodeOnce(half, bw/2, bh/2, false, false, false); err != nil || got != text {
-		t.Errorf("halved reading = %q, %v; want the text", got, err)
+	if got, err := decodeOnce(half, bw/2, bh/2, false, false, false); err != nil || got.text != text {
+		t.Errorf("halved reading = %q, %v; want the text", got.text, err)
 	}
 }

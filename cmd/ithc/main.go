@@ -41,6 +41,8 @@ Usage:
                                   decode a code without trust and show every layer
     ithc render --out FILE [--format png|svg|pdf|html] [--lang zh,en] [--size SIZE] [CODE|@FILE|-]
                                   draw the QR code, the paper certificate or the wallet page
+    ithc scan [--json] [--dpi N] FILE...
+                                  print the text of every QR code in images (PNG, JPEG, GIF) and PDFs
     ithc conformance dgc DIR [--json]
                                   run EU DCC conformance vectors in the dgc-testdata format
     ithc conformance shc DIR [--json]
@@ -61,6 +63,7 @@ Examples:
     ithc convert --to dcc --key cn-keys/dsc.key --cert cn-keys/dsc.pem --out dcc/ cert.json
     ithc inspect @code.txt
     ithc render --out certificate.pdf @code.txt
+    ithc scan photo.jpg certificate.pdf
     ithc conformance dgc ../shared/testdata/dgc
     ithc conformance shc ../shared/testdata/shc/validator
     ithc conformance vdsnc ../shared/testdata/vdsnc
@@ -96,6 +99,7 @@ var commands = []command{
 	{"convert", runConvert},
 	{"inspect", runInspect},
 	{"render", runRender},
+	{"scan", runScan},
 	{"conformance", runConformance},
 	{"gateway", runGateway},
 	{"signer", runSigner},
