@@ -69,8 +69,9 @@ Examples:
     ithc conformance vdsnc ../shared/testdata/vdsnc
 
 A CODE is the QR text itself ("HC1:..."); @FILE reads it from a file and "-"
-or no argument from standard input. Exit status: 0 verified or done, 1 the
-code was rejected, 2 a usage or input error.
+or no argument from standard input. ithc verify also takes a PNG, JPEG or GIF
+picture or a PDF there and reads its QR code. Exit status: 0 verified or
+done, 1 the code was rejected, 2 a usage or input error.
 `
 
 // exitError carries an exit status out of a command.

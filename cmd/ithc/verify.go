@@ -12,6 +12,7 @@ import (
 
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/scan"
 	"github.com/ithc/ithc/shc"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/vdsnc"
@@ -161,7 +162,8 @@ func readVerifyInput(args []string, stdin io.Reader) (string, error) {
 	if len(args) > 1 {
 		return "", usageError("expected one code, got %d arguments", len(args))
 	}
-	const max = limits.MaxVerifyInput
+	// An image or a PDF may be larger than any code; scan bounds it.
+	max := int64(max(limits.MaxVerifyInput, limits.MaxImageBytes, limits.MaxScanPDFBytes))
 	var raw []byte
 	var err error
 	switch {
@@ -176,8 +178,11 @@ func readVerifyInput(args []string, stdin io.Reader) (string, error) {
 	default:
 		raw = []byte(args[0])
 	}
-	if len(raw) > max {
-		return "", usageError("the input is larger than %d bytes, more than any code or card file", max)
+	if isImageOrPDF(raw) {
+		return scanOne(raw)
+	}
+	if len(raw) > limits.MaxVerifyInput {
+		return "", usageError("the input is larger than %d bytes, more than any code or card file", limits.MaxVerifyInput)
 	}
 	s := strings.TrimSpace(string(raw))
 	if strings.HasPrefix(s, hc1.Prefix) && len(s) > limits.MaxQRText {
@@ -187,6 +192,31 @@ func readVerifyInput(args []string, stdin io.Reader) (string, error) {
 		return "", usageError("no code given")
 	}
 	return s, nil
+}
+
+// isImageOrPDF reports whether data starts as a PNG, JPEG, GIF or PDF
+// file does.
+func isImageOrPDF(data []byte) bool {
+	for _, magic := range []string{"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "GIF87a", "GIF89a", "%PDF-"} {
+		if bytes.HasPrefix(data, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanOne returns the one code of an image or a PDF page, as ithc verify
+// reads a photo of a certificate or its printed PDF.
+func scanOne(data []byte) (string, error) {
+	codes, err := scan.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		return "", err
+	}
+	if len(codes) != 1 {
+		return "", withHint(usageError("the image holds %d codes; ithc verify checks one", len(codes)),
+			"print them with \"ithc scan FILE\" and verify each")
+	}
+	return codes[0].Text, nil
 }
 
 // loadSHCKeys builds the SMART Health Card key resolver of --shc-keys:
