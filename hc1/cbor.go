@@ -45,6 +45,12 @@ type reader struct {
 	// decoder (dcc.ParseCBOR, UnmarshalNative) checks both. Map keys are
 	// still read as in any map (integers, definite-length UTF-8 text).
 	lazyText bool
+	// str, when not empty, is a copy of data as a string: readText then
+	// returns substrings of it instead of allocating each string. The
+	// native payload decoder sets it, so that the strings of a certificate
+	// cost one allocation rather than one each (issue 10), and alias a
+	// copy, never data, which may be a pooled Scratch buffer.
+	str string
 }
 
 func (r *reader) errorf(format string, args ...any) error {
@@ -145,7 +151,10 @@ func (r *reader) readTaggedBytes(tagged *bool) ([]byte, error) {
 // readText reads a definite-length text string that is valid UTF-8.
 func (r *reader) readText() (string, error) {
 	b, err := r.readTextBytes()
-	return string(b), err
+	if err != nil || len(r.str) != len(r.data) {
+		return string(b), err
+	}
+	return r.str[r.off-len(b) : r.off], nil
 }
 
 // readTextBytes is readText returning the bytes, aliasing data.

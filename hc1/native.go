@@ -336,7 +336,7 @@ func writeEvent(w *writer, e healthcert.Event) error {
 // trailing bytes, more than limits.MaxEvents events and a version above
 // NativeVersion are errors.
 func UnmarshalNative(b []byte) (*healthcert.Certificate, error) {
-	r := &reader{data: b}
+	r := &reader{data: b, str: string(b)}
 	c := new(healthcert.Certificate)
 	version := int64(-1)
 	var haveHolder, haveEvents bool

@@ -149,7 +149,18 @@ func (c *Certificate) Validate() error {
 		v.add("events", "%d events, more than %d", len(c.Events), limits.MaxEvents)
 	default:
 		for i, e := range c.Events {
-			v.event(fmt.Sprintf("events[%d]", i), e, c.IssuedAt, latest)
+			// Fields are named relative to the event and prefixed with its
+			// path only when there is a problem: building "events[i].x" for
+			// every field of every event made most of the allocations of a
+			// verification of a native code (issue 10).
+			n := len(v.problems)
+			v.event(e, c.IssuedAt, latest)
+			if len(v.problems) > n {
+				p := fmt.Sprintf("events[%d]", i)
+				for j := n; j < len(v.problems); j++ {
+					v.problems[j].Field = p + v.problems[j].Field
+				}
+			}
 		}
 	}
 	if len(v.problems) == 0 {
@@ -249,7 +260,9 @@ func isMRZAlnum(s string, lo, hi int) bool {
 	return true
 }
 
-func (v *validator) event(p string, e Event, issued time.Time, latest Date) {
+// event checks one event; fields are named from the event (".method"),
+// and Validate prefixes them with the event's path.
+func (v *validator) event(e Event, issued time.Time, latest Date) {
 	var c *Common
 	switch e := e.(type) {
 	case *Vaccination:
@@ -257,27 +270,27 @@ func (v *validator) event(p string, e Event, issued time.Time, latest Date) {
 			break
 		}
 		c = &e.Common
-		v.required(p+".vaccine_type", e.VaccineType)
-		v.required(p+".product", e.Product)
-		v.required(p+".manufacturer", e.Manufacturer)
+		v.required(".vaccine_type", e.VaccineType)
+		v.required(".product", e.Product)
+		v.required(".manufacturer", e.Manufacturer)
 		if e.TotalDoses < 1 || e.TotalDoses > MaxTotalDoses {
-			v.add(p+".total_doses", "%d outside 1–%d", e.TotalDoses, MaxTotalDoses)
+			v.add(".total_doses", "%d outside 1–%d", e.TotalDoses, MaxTotalDoses)
 		}
 		// A booster after a completed series may count past the series
 		// (3 of 2, as several EU issuers wrote boosters).
 		if e.DoseNumber < 1 || e.DoseNumber > MaxTotalDoses {
-			v.add(p+".dose_number", "%d outside 1–%d", e.DoseNumber, MaxTotalDoses)
+			v.add(".dose_number", "%d outside 1–%d", e.DoseNumber, MaxTotalDoses)
 		}
-		v.pastDate(p+".date", e.Date, latest)
+		v.pastDate(".date", e.Date, latest)
 	case *NucleicAcidTest:
 		if e == nil {
 			break
 		}
 		c = &e.Common
-		v.required(p+".method", e.Method)
-		v.text(p+".name", e.Name)
-		v.sampleTime(p+".sample_time", e.SampleTime, issued)
-		v.result(p+".result", e.Result)
+		v.required(".method", e.Method)
+		v.text(".name", e.Name)
+		v.sampleTime(".sample_time", e.SampleTime, issued)
+		v.result(".result", e.Result)
 	case *AntibodyTest:
 		if e == nil {
 			break
@@ -286,53 +299,53 @@ func (v *validator) event(p string, e Event, issued time.Time, latest Date) {
 		switch e.Isotype {
 		case IgM, IgG, TotalAntibody, IgA, NeutralisingAb:
 		case "":
-			v.add(p+".isotype", "missing")
+			v.add(".isotype", "missing")
 		default:
-			v.add(p+".isotype", "%q is not one of IgM, IgG, IgA, total, neutralising", e.Isotype)
+			v.add(".isotype", "%q is not one of IgM, IgG, IgA, total, neutralising", e.Isotype)
 		}
-		v.text(p+".method", e.Method)
-		v.text(p+".device", e.Device)
-		v.sampleTime(p+".sample_time", e.SampleTime, issued)
-		v.result(p+".result", e.Result)
+		v.text(".method", e.Method)
+		v.text(".device", e.Device)
+		v.sampleTime(".sample_time", e.SampleTime, issued)
+		v.result(".result", e.Result)
 		if q := e.Quantity; q != nil {
-			v.measure(p+".quantity.value", q.Value)
-			v.required(p+".quantity.unit", q.Unit)
-			v.measure(p+".quantity.cut_off", q.CutOff)
+			v.measure(".quantity.value", q.Value)
+			v.required(".quantity.unit", q.Unit)
+			v.measure(".quantity.cut_off", q.CutOff)
 		}
 	case *AntigenTest:
 		if e == nil {
 			break
 		}
 		c = &e.Common
-		v.required(p+".device", e.Device)
-		v.text(p+".name", e.Name)
-		v.sampleTime(p+".sample_time", e.SampleTime, issued)
-		v.result(p+".result", e.Result)
+		v.required(".device", e.Device)
+		v.text(".name", e.Name)
+		v.sampleTime(".sample_time", e.SampleTime, issued)
+		v.result(".result", e.Result)
 	case *Recovery:
 		if e == nil {
 			break
 		}
 		c = &e.Common
-		v.pastDate(p+".first_positive", e.FirstPositive, latest)
+		v.pastDate(".first_positive", e.FirstPositive, latest)
 		for _, d := range []struct {
 			f string
 			d Date
 		}{{".valid_from", e.ValidFrom}, {".valid_until", e.ValidUntil}} {
 			if !d.d.IsZero() && !d.d.IsComplete() {
-				v.add(p+d.f, "%s is not a complete valid date", d.d)
+				v.add(d.f, "%s is not a complete valid date", d.d)
 			}
 		}
 		if e.ValidFrom.IsComplete() && e.ValidUntil.IsComplete() && e.ValidFrom.After(e.ValidUntil) {
-			v.add(p+".valid_until", "%s is before valid_from %s", e.ValidUntil, e.ValidFrom)
+			v.add(".valid_until", "%s is before valid_from %s", e.ValidUntil, e.ValidFrom)
 		}
 	}
 	if c == nil {
-		v.add(p, "no event")
+		v.add("", "no event")
 		return
 	}
-	v.required(p+".disease", c.Disease)
-	v.country(p+".country", c.Country)
-	v.text(p+".centre", c.Centre)
+	v.required(".disease", c.Disease)
+	v.country(".country", c.Country)
+	v.text(".centre", c.Centre)
 }
 
 // pastDate checks a date that must be complete and not after the
