@@ -55,6 +55,8 @@ Usage:
                                   publish or withdraw a document signer (country)
     ithc trust sync --gateway URL --anchor FILE --dir DIR
                                   keep a verified offline copy of the trust list
+    ithc bench [--quick] [--json] [--only NAME,...]
+                                  measure the performance figures against their floors
 
 Examples:
     ithc pki init --country CN --out cn-keys
@@ -105,6 +107,7 @@ var commands = []command{
 	{"gateway", runGateway},
 	{"signer", runSigner},
 	{"trust", runTrust},
+	{"bench", runBench},
 }
 
 func main() {
