@@ -689,12 +689,7 @@ func TestAcceptanceExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	listKey := loadKey(t, filepath.Join(w.dir, gateway.FileListKey))
-	listCert, err := gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileListCert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(gateway.Options{Store: st, Anchor: w.anchor, ListCert: listCert, ListKey: listKey})
+	g, err := gateway.FromConfig(w.cfg, st, openKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

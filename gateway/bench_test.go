@@ -139,9 +139,7 @@ func benchWorld(b *testing.B, n int) (*world, string) {
 			b.Fatal(err)
 		}
 	}
-	listKey := loadKey(b, filepath.Join(w.dir, gateway.FileListKey))
-	listCert, _ := gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileListCert))
-	g, err := gateway.New(gateway.Options{Store: st, Anchor: w.anchor, ListCert: listCert, ListKey: listKey})
+	g, err := gateway.FromConfig(cfg, st, openKey, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -36,20 +36,7 @@ func Run(ctx context.Context, cfg *Config, o RunOptions) error {
 		return err
 	}
 	defer st.Close()
-	anchor, err := LoadCertificate(cfg.Path(cfg.Anchor))
-	if err != nil {
-		return fmt.Errorf("gateway: anchor: %w", err)
-	}
-	listCert, err := LoadCertificate(cfg.Path(cfg.ListCert))
-	if err != nil {
-		return fmt.Errorf("gateway: list_cert: %w", err)
-	}
-	listKey, err := o.OpenKey(cfg.Path(cfg.ListKey))
-	if err != nil {
-		return fmt.Errorf("gateway: list_key: %w", err)
-	}
-	g, err := New(Options{Store: st, Anchor: anchor, ListCert: listCert, ListKey: listKey, Logger: log,
-		UploadMaxAge: cfg.UploadMaxAge.or(0)})
+	g, err := FromConfig(cfg, st, o.OpenKey, log)
 	if err != nil {
 		return err
 	}
@@ -64,9 +51,30 @@ func Run(ctx context.Context, cfg *Config, o RunOptions) error {
 	if err := srv.Listen(); err != nil {
 		return err
 	}
-	log.Info("gateway listening", "addr", srv.Addr(), "anchor", Thumbprint(anchor), "list_signer", Thumbprint(listCert))
+	log.Info("gateway listening", "addr", srv.Addr(), "anchor", Thumbprint(g.anchor), "list_signer", Thumbprint(g.listCert))
 	if o.Ready != nil {
 		o.Ready(srv.Addr())
 	}
 	return srv.Serve(ctx)
+}
+
+// FromConfig returns the gateway a configuration describes, on the store
+// st: it loads the trust anchor and list signer certificates and opens the
+// list signing key with openKey. The server (Run), the static export and
+// the tests all build their gateway here.
+func FromConfig(cfg *Config, st store.Store, openKey func(ref string) (crypto.Signer, error), log *slog.Logger) (*Gateway, error) {
+	anchor, err := LoadCertificate(cfg.Path(cfg.Anchor))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: anchor: %w", err)
+	}
+	listCert, err := LoadCertificate(cfg.Path(cfg.ListCert))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: list_cert: %w", err)
+	}
+	listKey, err := openKey(cfg.Path(cfg.ListKey))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: list_key: %w", err)
+	}
+	return New(Options{Store: st, Anchor: anchor, ListCert: listCert, ListKey: listKey, Logger: log,
+		UploadMaxAge: cfg.UploadMaxAge.or(0)})
 }

@@ -250,20 +250,15 @@ func gatewayExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	anchor, err := gateway.LoadCertificate(cfg.Path(cfg.Anchor))
-	if err != nil {
-		return err
+	var listKey keys.Key
+	g, err := gateway.FromConfig(cfg, st, func(ref string) (crypto.Signer, error) {
+		k, err := openKey(ref)
+		listKey = k
+		return k, err
+	}, nil)
+	if listKey != nil {
+		defer listKey.Close()
 	}
-	listCert, err := gateway.LoadCertificate(cfg.Path(cfg.ListCert))
-	if err != nil {
-		return err
-	}
-	listKey, err := openKey(cfg.Path(cfg.ListKey))
-	if err != nil {
-		return err
-	}
-	defer listKey.Close()
-	g, err := gateway.New(gateway.Options{Store: st, Anchor: anchor, ListCert: listCert, ListKey: listKey})
 	if err != nil {
 		return err
 	}
