@@ -246,7 +246,8 @@ func (s *schema) vaccination(v *jcs.Value) *VaccinationMessage {
 			DocumentNumber:       s.str(pid, p+".pid", "i", false),
 			AdditionalIdentifier: s.str(pid, p+".pid", "ai", false),
 		}
-		if pid.Get("dob") == nil && pid.Get("i") == nil {
+		// An empty i identifies no one, so the check is on what was read.
+		if m.Person.DateOfBirth.IsZero() && m.Person.DocumentNumber == "" {
 			s.add(p+".pid", "neither dob nor i: one of them must identify the holder")
 		}
 	}

@@ -226,6 +226,7 @@ func TestSchemaErrors(t *testing.T) {
 		{"no uvci", vacc(`{` + pid + `,"ve":[{"des":"XM68M6","nam":"V","vd":[` + dose + `]}]}`), "msg.uvci: missing"},
 		{"unknown member", vacc(`{"uvci":"U1",` + pid + `,"ve":[{"des":"XM68M6","nam":"V","vd":[` + dose + `]}],"x":1}`), `msg."x": unknown member`},
 		{"no id", vacc(`{"uvci":"U1","pid":{"n":"A"},"ve":[{"des":"XM68M6","nam":"V","vd":[` + dose + `]}]}`), "neither dob nor i"},
+		{"empty i", vacc(`{"uvci":"U1","pid":{"n":"A","i":""},"ve":[{"des":"XM68M6","nam":"V","vd":[` + dose + `]}]}`), "neither dob nor i"},
 		{"sex", vacc(`{"uvci":"U1","pid":{"n":"A","i":"X1","sex":"male"},"ve":[{"des":"XM68M6","nam":"V","vd":[` + dose + `]}]}`), `msg.pid.sex: "male" is not one of F, M, X`},
 		{"empty ve", vacc(`{"uvci":"U1",` + pid + `,"ve":[]}`), "msg.ve: empty"},
 		{"dose date", vacc(`{"uvci":"U1",` + pid + `,"ve":[{"des":"XM68M6","nam":"V","vd":[{"dvc":"2021-02","seq":1,"ctr":"CHN"}]}]}`), `msg.ve[0].vd[0].dvc: "2021-02" is not a complete date`},
