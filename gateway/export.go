@@ -36,7 +36,7 @@ func (g *Gateway) Export(ctx context.Context, dir string) (version int64, files 
 		files = append(files, rel)
 		return writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), data)
 	}
-	trustKinds := []string{store.KindCSCA, store.KindUpload, store.KindSigner}
+	trustKinds := TrustListKinds
 	if err := write("v1/trustlist", ListQuery{Kinds: trustKinds}); err != nil {
 		return 0, nil, err
 	}
@@ -55,6 +55,15 @@ func (g *Gateway) Export(ctx context.Context, dir string) (version int64, files 
 			return 0, nil, err
 		}
 	}
+	// Rules, revocation batches and encryption keys add their files.
+	for _, part := range []func(context.Context, exportWriter) error{g.exportRules, g.exportRevocation, g.exportEncryption} {
+		if err := part(ctx, func(rel string, data []byte) error {
+			files = append(files, rel)
+			return writeFileAtomic(filepath.Join(dir, filepath.FromSlash(rel)), data)
+		}); err != nil {
+			return 0, nil, err
+		}
+	}
 	index, err := json.MarshalIndent(map[string]any{"version": version, "files": files}, "", "  ")
 	if err != nil {
 		return 0, nil, err
@@ -64,6 +73,10 @@ func (g *Gateway) Export(ctx context.Context, dir string) (version int64, files 
 	}
 	return version, files, nil
 }
+
+// exportWriter writes one exported file at a slash-separated path
+// relative to the export directory.
+type exportWriter func(rel string, data []byte) error
 
 func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

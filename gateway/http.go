@@ -65,6 +65,14 @@ func newMetrics() *metrics {
 	return m
 }
 
+// TrustListKinds are the kinds of /v1/trustlist: what a verifier needs to
+// check signatures (CSCAs, upload certificates, document signers) and to
+// encrypt for a country (its recipient encryption keys).
+var TrustListKinds = []string{store.KindCSCA, store.KindUpload, store.KindSigner, store.KindEncryption}
+
+// routeFunc registers a handler under a pattern and a metrics route name.
+type routeFunc func(pattern, name string, h func(http.ResponseWriter, *http.Request) error)
+
 // Handler returns the gateway's HTTP API:
 //
 //	GET  /v1/trustlist      signed list of CSCAs, upload certificates and signers
@@ -78,15 +86,20 @@ func newMetrics() *metrics {
 // carry a weak ETag of the version and honour If-None-Match with 304.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	route := func(pattern, name string, h func(http.ResponseWriter, *http.Request) error) {
+	var route routeFunc = func(pattern, name string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, g.instrument(name, h))
 	}
-	route("GET /v1/trustlist", "trustlist", g.listHandler([]string{store.KindCSCA, store.KindUpload, store.KindSigner}, true))
+	route("GET /v1/trustlist", "trustlist", g.listHandler(TrustListKinds, true))
 	route("GET /v1/valuesets", "valuesets", g.listHandler([]string{store.KindValueSet}, false))
 	route("GET /v1/countries", "countries", g.listHandler([]string{store.KindCountry}, false))
 	route("POST /v1/signers", "signer_upload", g.writeHandler(g.UploadSigner, http.StatusCreated))
 	route("DELETE /v1/signers", "signer_delete", g.writeHandler(g.DeleteSigner, http.StatusOK))
 	route("POST /v1/signers/delete", "signer_delete", g.writeHandler(g.DeleteSigner, http.StatusOK))
+	// Rules (rules.go), revocation batches (revocation.go) and recipient
+	// encryption keys (encryption.go) add their own routes.
+	g.ruleRoutes(route)
+	g.revocationRoutes(route)
+	g.encryptionRoutes(route)
 	route("GET /healthz", "healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

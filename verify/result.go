@@ -177,6 +177,13 @@ type Result struct {
 	// Notes list what the native form of a foreign code leaves out (VDS-NC
 	// seals: lot numbers, the travel document's issuing state).
 	Notes []string `json:"notes,omitempty"`
+	// Revocation says why a revoked code is revoked.
+	Revocation *Revocation `json:"revocation,omitempty"`
+	// Rules are the outcomes of the destination's acceptance rules (and
+	// the issuer's invalidation rules), when rules were evaluated.
+	Rules []RuleOutcome `json:"rules,omitempty"`
+	// Encryption describes the encrypted layer of a decrypted code.
+	Encryption *Encryption `json:"encryption,omitempty"`
 }
 
 // MarshalJSON writes the result. A result always marshals: a decoded

@@ -26,6 +26,14 @@ func (v *Verifier) fromSHC(sr *shc.Result) *Result {
 	switch {
 	case sr.Status == shc.StatusVerified:
 		r.Status, r.Stage, r.Reason = StatusVerified, StageDone, reasons[StatusVerified]
+		c := &RuleContext{}
+		if sr.IssuedAt != nil {
+			c.IssuedAt = *sr.IssuedAt
+		}
+		if r.Certificate != nil {
+			c.IssuerCountry, c.ExpiresAt = r.Certificate.Issuer.Country, r.Certificate.ExpiresAt
+		}
+		return v.applyRules(r, c)
 	case v.shcKeys == nil && sr.Status == shc.StatusIssuerNotTrusted && sr.Stage == shc.StageKey:
 		r.setNoTrust(Stage(sr.Stage))
 	default:

@@ -21,6 +21,11 @@ func (v *Verifier) fromVDSNC(vr *vdsnc.Result) *Result {
 	switch {
 	case vr.Status == vdsnc.StatusVerified:
 		r.Status, r.Stage, r.Reason = StatusVerified, StageDone, reasons[StatusVerified]
+		c := &RuleContext{}
+		if r.Certificate != nil {
+			c.IssuerCountry, c.IssuedAt, c.ExpiresAt = r.Certificate.Issuer.Country, r.Certificate.IssuedAt, r.Certificate.ExpiresAt
+		}
+		return v.applyRules(r, c)
 	case v.anchors == nil && vr.Status == vdsnc.StatusIssuerNotTrusted && vr.Stage == vdsnc.StageChain:
 		r.setNoTrust(Stage(vr.Stage))
 	default:

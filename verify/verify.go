@@ -110,6 +110,15 @@ type Options struct {
 	// ValueSets are the code systems of the schema stage; nil means
 	// valueset.Default().
 	ValueSets *valueset.Sets
+	// Country (ISO 3166-1 alpha-2) and Region name the destination whose
+	// acceptance rules Rules evaluates; with either unset no rules run.
+	Country, Region string
+	Rules           RuleEvaluator
+	// Revocation, when set, is consulted once the signature verified.
+	Revocation RevocationChecker
+	// Decrypter, when set, opens encrypted codes (EncryptedPrefix);
+	// without it they are decryption_failed.
+	Decrypter Decrypter
 }
 
 // Verifier verifies codes against a trust.Resolver. It is safe for
@@ -153,6 +162,9 @@ var scratches = sync.Pool{New: func() any { return new(hc1.Scratch) }}
 // prefix check refuses it.
 func (v *Verifier) Verify(text string) *Result {
 	if !strings.HasPrefix(text, hc1.Prefix) {
+		if strings.HasPrefix(text, EncryptedPrefix) {
+			return v.verifyEncrypted(text)
+		}
 		if r := v.verifyOther(text); r != nil {
 			return r
 		}
@@ -239,6 +251,11 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 	}
 	block.si = v.signerInfo(signer, code.Alg)
 	r.Signer = &block.si
+	if v.opts.Revocation != nil {
+		if err := v.checkRevocation(r, hc1Revocation(code, signer.Country)); err != nil {
+			return r.setError(err)
+		}
+	}
 	if err := CheckKeyUsage(code, signer); err != nil {
 		return r.setError(err)
 	}
@@ -249,7 +266,11 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 		return r.setError(err)
 	}
 	r.Status, r.Stage, r.Reason = StatusVerified, StageDone, reasons[StatusVerified]
-	return r
+	if v.opts.Rules == nil {
+		return r
+	}
+	return v.applyRules(r, &RuleContext{IssuerCountry: code.Claims.Issuer, KID: code.KID,
+		IssuedAt: code.Claims.IssuedAt, ExpiresAt: code.Claims.ExpiresAt})
 }
 
 // signerStatic is what SignerInfo needs from a signer, computed once.
