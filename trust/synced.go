@@ -32,10 +32,29 @@ import (
 // Both are replaced atomically (temporary file, fsync, rename, fsync of the
 // directory), so a reader sees the old or the new copy, never a mixture,
 // and a failed sync leaves the last good copy in place.
+//
+// trustlist.json is {"sha256": hex, "synced": SyncedList}, the digest
+// being of the synced member's bytes exactly as stored, so that a file
+// damaged on disk (truncated, a flipped bit) is detected when read
+// (ErrCorrupt) instead of yielding wrong keys. Before a new copy replaces
+// a good one, the good one is kept as trustlist.prev.json; LoadSynced
+// falls back to it when the current copy is damaged (saying so in
+// SyncedList.Recovered), and the next sync, finding the current copy
+// damaged, downloads the whole list afresh and replaces it.
 const (
-	FileAnchor    = "anchor.pem"
-	FileTrustList = "trustlist.json"
+	FileAnchor        = "anchor.pem"
+	FileTrustList     = "trustlist.json"
+	FilePrevTrustList = "trustlist.prev.json"
 )
+
+// ErrCorrupt reports a synced copy damaged on disk.
+var ErrCorrupt = errors.New("trust: synced copy damaged")
+
+// syncedFile is the form of trustlist.json.
+type syncedFile struct {
+	SHA256 string          `json:"sha256"`
+	Synced json.RawMessage `json:"synced"`
+}
 
 // SyncedList is the verifier's offline copy of a gateway's trust list.
 type SyncedList struct {
@@ -52,6 +71,10 @@ type SyncedList struct {
 	// entries left out then. LoadSynced uses only these signers.
 	Signers  []string      `json:"signers"`
 	Problems []ListProblem `json:"problems,omitempty"`
+	// Recovered is set by LoadSynced when the current copy was damaged
+	// and the previous good copy was loaded instead: it says so, for
+	// every result to show until the next sync repairs the copy.
+	Recovered string `json:"-"`
 }
 
 // Checked records the outcome of BuildStore for l's entries in s.
@@ -281,12 +304,25 @@ func SaveSynced(dir string, anchor *x509.Certificate, s *SyncedList) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
-	data, err := json.Marshal(s)
+	inner, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(inner)
+	data, err := json.Marshal(syncedFile{SHA256: fmt.Sprintf("%x", sum), Synced: inner})
 	if err != nil {
 		return err
 	}
 	if err := writeAtomic(dir, FileAnchor, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: anchor.Raw}), false); err != nil {
 		return err
+	}
+	// Keep the current copy as the previous one, if it is good: a damaged
+	// copy must not replace a good previous one.
+	cur := filepath.Join(dir, FileTrustList)
+	if _, err := readSyncedFile(cur); err == nil {
+		if err := os.Rename(cur, filepath.Join(dir, FilePrevTrustList)); err != nil {
+			return fmt.Errorf("trust: keeping the previous copy: %w", err)
+		}
 	}
 	if err := writeAtomic(dir, FileTrustList, data, false); err != nil {
 		return err
@@ -313,16 +349,31 @@ func ReadSynced(dir string) (*SyncedList, *x509.Certificate, error) {
 	if len(anchors) != 1 {
 		return nil, nil, fmt.Errorf("trust: %s: %d certificates, want exactly one anchor", ap, len(anchors))
 	}
-	lp := filepath.Join(dir, FileTrustList)
-	data, err := limits.ReadFile(lp, MaxListBytes)
+	s, err := readSyncedFile(filepath.Join(dir, FileTrustList))
 	if err != nil {
-		return nil, nil, fmt.Errorf("trust: %w", err)
+		return nil, nil, err
+	}
+	return s, anchors[0], nil
+}
+
+// readSyncedFile reads and checks one copy of the synced list.
+func readSyncedFile(path string) (*SyncedList, error) {
+	data, err := limits.ReadFile(path, MaxListBytes)
+	if err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	var f syncedFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	if sum := sha256.Sum256(f.Synced); f.SHA256 != fmt.Sprintf("%x", sum) {
+		return nil, fmt.Errorf("%w: %s: its content does not match its SHA-256 (damaged on disk, or written by hand); run a sync to replace it", ErrCorrupt, path)
 	}
 	var s SyncedList
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, nil, fmt.Errorf("trust: %s: %w", lp, err)
+	if err := json.Unmarshal(f.Synced, &s); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
-	return &s, anchors[0], nil
+	return &s, nil
 }
 
 // LoadSynced reads a synced trust directory and returns a store of the
@@ -333,9 +384,20 @@ func ReadSynced(dir string) (*SyncedList, *x509.Certificate, error) {
 // verifier that could be fed another directory could as well be fed
 // another anchor). Loading 10,000 signers parses 10,000 certificates and
 // nothing more.
+//
+// When the current copy is damaged (ErrCorrupt) and a previous good copy
+// exists, LoadSynced loads that one and says so in SyncedList.Recovered.
 func LoadSynced(dir string) (*Store, *SyncedList, []ListProblem, error) {
 	s, _, err := ReadSynced(dir)
-	if err != nil {
+	if errors.Is(err, ErrCorrupt) {
+		prev, perr := readSyncedFile(filepath.Join(dir, FilePrevTrustList))
+		if perr != nil {
+			return nil, nil, nil, err
+		}
+		prev.Recovered = fmt.Sprintf("the synced trust list is damaged (%v); using the previous copy, synced %s, until the next sync replaces it",
+			err, prev.Synced.UTC().Format(time.RFC3339))
+		s = prev
+	} else if err != nil {
 		return nil, nil, nil, err
 	}
 	usable := make(map[string]bool, len(s.Signers))
