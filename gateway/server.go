@@ -28,22 +28,25 @@ import (
 //	  "tls_cert": "server.pem", "tls_key": "server.key",
 //	  "anchor": "anchor.pem",                  // the trust anchor certificate only
 //	  "list_cert": "list.pem", "list_key": "list.key",   // key: file path or pkcs11: reference
-//	  "read_timeout": "10s", "write_timeout": "30s", "idle_timeout": "120s",
+//	  "read_header_timeout": "5s", "read_timeout": "10s", "write_timeout": "30s", "idle_timeout": "120s",
 //	  "upload_max_age": "24h", "shutdown_timeout": "20s"
 //	}
 type Config struct {
-	Listen          string   `json:"listen"`
-	Store           string   `json:"store"`
-	TLSCert         string   `json:"tls_cert"`
-	TLSKey          string   `json:"tls_key"`
-	Anchor          string   `json:"anchor"`
-	ListCert        string   `json:"list_cert"`
-	ListKey         string   `json:"list_key"`
-	ReadTimeout     Duration `json:"read_timeout,omitempty"`
-	WriteTimeout    Duration `json:"write_timeout,omitempty"`
-	IdleTimeout     Duration `json:"idle_timeout,omitempty"`
-	UploadMaxAge    Duration `json:"upload_max_age,omitempty"`
-	ShutdownTimeout Duration `json:"shutdown_timeout,omitempty"`
+	Listen   string `json:"listen"`
+	Store    string `json:"store"`
+	TLSCert  string `json:"tls_cert"`
+	TLSKey   string `json:"tls_key"`
+	Anchor   string `json:"anchor"`
+	ListCert string `json:"list_cert"`
+	ListKey  string `json:"list_key"`
+	// ReadHeaderTimeout bounds the TLS handshake and the request headers
+	// (a slowloris client is cut off then); ReadTimeout the whole request.
+	ReadHeaderTimeout Duration `json:"read_header_timeout,omitempty"`
+	ReadTimeout       Duration `json:"read_timeout,omitempty"`
+	WriteTimeout      Duration `json:"write_timeout,omitempty"`
+	IdleTimeout       Duration `json:"idle_timeout,omitempty"`
+	UploadMaxAge      Duration `json:"upload_max_age,omitempty"`
+	ShutdownTimeout   Duration `json:"shutdown_timeout,omitempty"`
 
 	dir string
 }
@@ -144,7 +147,7 @@ func NewServer(g *Gateway, cfg *Config, cert tls.Certificate, log *slog.Logger) 
 		Addr:              cfg.Listen,
 		Handler:           g.Handler(),
 		TLSConfig:         tc,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout.or(5 * time.Second),
 		ReadTimeout:       cfg.ReadTimeout.or(10 * time.Second),
 		WriteTimeout:      cfg.WriteTimeout.or(30 * time.Second),
 		IdleTimeout:       cfg.IdleTimeout.or(120 * time.Second),
