@@ -50,7 +50,12 @@
 //     CGO_ENABLED=0 still reads key files; pkcs11: references then fail
 //     with ErrNoPKCS11.
 //
-// Key material only leaves this package as a crypto.Signer, and PINs and
+// Encryption keys (recipient keys of encrypted codes, ECDH on P-256 or
+// X25519) are files only: GenerateECDH and OpenECDH in ecdh.go, which says
+// why tokens are refused.
+//
+// Key material only leaves this package as a crypto.Signer (an
+// ecdh.KeyExchanger for encryption keys), and PINs and
 // passphrases are never put in error messages or in Ref.String.
 package keys
 

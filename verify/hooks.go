@@ -140,7 +140,7 @@ type Encryption struct {
 
 // Decrypter opens an encrypted code (text starting with EncryptedPrefix)
 // and returns the signed code inside it. An error means decryption_failed:
-// not a recipient, a wrong key, or a changed byte. Package encrypt
+// not a recipient, a wrong key, or a changed byte. Package envelope
 // implements it; safe for concurrent use.
 type Decrypter interface {
 	Decrypt(text string) (inner string, info *Encryption, err error)
