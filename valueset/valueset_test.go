@@ -203,3 +203,60 @@ func ExampleParse() {
 	fmt.Println(sets.Display(AntibodyIsotypes, "IgG"))
 	// Output: Immunoglobulin G true
 }
+
+func TestVaccineListing(t *testing.T) {
+	s := Default()
+	for _, tc := range []struct {
+		code         string
+		known, which bool
+	}{
+		{"BBIBP-CorV", true, true}, {"CoronaVac", true, true}, {"Convidecia", true, true}, {"Covaxin", true, true},
+		{"EU/1/20/1528", true, true}, {"ZF2001", true, false}, {"Sputnik-V", true, false}, {"KCONVAC", true, false},
+		{"no-such-vaccine", false, false}, {"", false, false},
+	} {
+		l := s.Vaccine(tc.code)
+		if l.Known != tc.known || l.WHOListed != tc.which {
+			t.Errorf("Vaccine(%q) = %+v, want known %v, WHO-listed %v", tc.code, l, tc.known, tc.which)
+		}
+	}
+	// Every WHO-listed code is a product code of the value sets.
+	for _, c := range s.Codes(WHOListedVaccines) {
+		if !s.Has(VaccineProducts, c) && !s.Has(ExtraVaccineProducts, c) {
+			t.Errorf("%s %q is not a vaccine product code", WHOListedVaccines, c)
+		}
+	}
+	for _, c := range []string{"94563-4", "94564-2", "94506-3", "94508-9"} {
+		if err := s.Check(SerologyTestTypes, c); err != nil {
+			t.Errorf("Check(%s, %s) = %v", SerologyTestTypes, c, err)
+		}
+	}
+}
+
+func TestCheckUnknown(t *testing.T) {
+	s := Default()
+	var ue *UnknownCodeError
+	if err := s.Check(VaccineProducts, "nope"); !errors.Is(err, ErrUnknownCode) || !errors.As(err, &ue) || !ue.Defined {
+		t.Errorf("Check(unknown code) = %v", err)
+	}
+	if err := s.Check("no-such-set", "x"); !errors.As(err, &ue) || ue.Defined {
+		t.Errorf("Check(unknown set) = %v", err)
+	}
+	var nilSets *Sets
+	if err := nilSets.Check(VaccineProducts, "x"); err == nil {
+		t.Error("nil Sets Check() = nil")
+	}
+}
+
+func TestMerge(t *testing.T) {
+	upd, err := Parse(strings.NewReader("vaccines-covid-19-names\tNEW-1\tNew vaccine\ttrue\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Merge(Default(), nil, upd)
+	if !m.Has(VaccineProducts, "NEW-1") || m.Has(VaccineProducts, "EU/1/20/1528") || !m.Has(CountryCodes, "CN") {
+		t.Errorf("Merge(): the update must replace its set and keep the others")
+	}
+	if Default().Has(VaccineProducts, "NEW-1") {
+		t.Error("Merge() modified its input")
+	}
+}
