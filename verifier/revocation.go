@@ -1,0 +1,424 @@
+package verifier
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ithc/ithc/internal/cms"
+	"github.com/ithc/ithc/internal/limits"
+	"github.com/ithc/ithc/revocation"
+	"github.com/ithc/ithc/trust"
+)
+
+// DirRevocation is the subdirectory of a verifier's data directory that
+// holds its revocation data (revocation.Save's layout); the previous good
+// copy is DirRevocation + ".prev".
+const DirRevocation = "revocation"
+
+// RevocationSyncOptions configure SyncRevocation.
+type RevocationSyncOptions struct {
+	// URL is the gateway's base URL or a static export's; SyncRevocation
+	// fetches URL + "/v1/revocation/list" and URL +
+	// "/v1/revocation/batches/ID".
+	URL string
+	// Anchor is the gateway's trust anchor certificate.
+	Anchor *x509.Certificate
+	// Dir is the verifier's data directory: it must hold a trust list
+	// synced from the same gateway (Sync), whose upload certificates
+	// authenticate the batches; revocation data goes to Dir/revocation.
+	Dir string
+	// Client is the HTTP client; nil means one with a 60-second timeout.
+	Client *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Full forces a full download instead of the changes.
+	Full bool
+	// Index, when not nil, is a live index (of the copy in Dir) that the
+	// sync updates in place: removed batches are removed, new ones added.
+	Index *revocation.Index
+	// Workers is how many batches are fetched at once; zero means 4.
+	Workers int
+}
+
+// RevocationSyncResult reports what a revocation sync did.
+type RevocationSyncResult struct {
+	// Version is the local copy's version after the sync.
+	Version int64
+	// Changed is false when the gateway answered 304 Not Modified.
+	Changed bool
+	// Incremental is true when only the changes were listed.
+	Incremental bool
+	// ListBytes is the size of the signed list, Fetched the number of
+	// batches downloaded and FetchedBytes their size.
+	ListBytes, Fetched int
+	FetchedBytes       int64
+	// Removed counts batches dropped (deleted or expired).
+	Removed int
+	// Batches and Entries describe the copy after the sync.
+	Batches, Entries int
+}
+
+// SyncRevocation brings the revocation copy in o.Dir/revocation up to date:
+// it fetches the signed list of batch descriptions (only the changes since
+// the local version, unless Full or the copy is from elsewhere), checks it
+// against the anchor, fetches each new batch's CMS, checks that an
+// onboarded upload certificate of the batch's country signed it, that its
+// body is the one the list describes and that its kid is not another
+// country's signer, drops deleted and expired batches, and replaces the
+// copy atomically. On any error the previous copy stays as it was.
+func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSyncResult, error) {
+	if o.Anchor == nil || o.Dir == "" || o.URL == "" {
+		return nil, errors.New("verifier: revocation sync: URL, Anchor and Dir are required")
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	client := o.Client
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	auth, err := loadBatchAuthority(o.Dir, o.Anchor)
+	if err != nil {
+		return nil, err
+	}
+	revDir := filepath.Join(o.Dir, DirRevocation)
+	local := &revocation.State{}
+	if !o.Full {
+		// Continue from the current copy only (not from the previous one,
+		// whose bodies the new copy could not take), of the same source.
+		if s, from, err := revocation.ReadState(revDir); err == nil && from == revDir && s.Source == o.URL {
+			local = s
+		}
+	}
+	base := strings.TrimRight(o.URL, "/")
+	u, err := url.Parse(base + "/v1/revocation/list")
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: URL %q: %w", o.URL, err)
+	}
+	if local.Version > 0 {
+		q := u.Query()
+		q.Set("since", strconv.FormatInt(local.Version, 10))
+		u.RawQuery = q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: %w", err)
+	}
+	if local.Version > 0 && local.ETag != "" {
+		req.Header.Set("If-None-Match", local.ETag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: gateway unreachable, keeping the local copy: %w", err)
+	}
+	defer resp.Body.Close()
+	res := &RevocationSyncResult{Version: local.Version, Batches: len(local.Batches)}
+	for _, b := range local.Batches {
+		res.Entries += b.Count
+	}
+	switch resp.StatusCode {
+	case http.StatusNotModified:
+		return res, nil
+	case http.StatusOK:
+	default:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, fmt.Errorf("verifier: revocation sync: gateway answered %s: %s; keeping the local copy", resp.Status, strings.TrimSpace(string(body)))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: reading the list: %w; keeping the local copy", err)
+	}
+	if len(data) > trust.MaxListBytes {
+		return nil, fmt.Errorf("verifier: revocation sync: the list exceeds %d bytes; keeping the local copy", trust.MaxListBytes)
+	}
+	t := now()
+	l, err := trust.VerifyList(data, o.Anchor, t)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
+	}
+	if l.Since != 0 && l.Since != local.Version {
+		return nil, fmt.Errorf("verifier: revocation sync: asked for the changes since %d, got those since %d; keeping the local copy", local.Version, l.Since)
+	}
+	if l.Version < local.Version {
+		return nil, fmt.Errorf("verifier: revocation sync: the gateway's version %d is older than the local %d; keeping the local copy", l.Version, local.Version)
+	}
+
+	// held: what the new copy will hold; a full list replaces everything.
+	held := make(map[string]revocation.StateBatch, len(local.Batches))
+	for _, b := range local.Batches {
+		held[b.ID] = b
+	}
+	old := held
+	if l.Since == 0 {
+		held = make(map[string]revocation.StateBatch, len(l.Entries))
+	}
+	var fetch []revocation.StateBatch
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Kind != "revocation" {
+			return nil, fmt.Errorf("verifier: revocation sync: list entry %d is of kind %q; keeping the local copy", i, e.Kind)
+		}
+		if e.Deleted {
+			delete(held, e.ID)
+			continue
+		}
+		in, err := revocation.ParseInfo(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("verifier: revocation sync: list entry %d: %w; keeping the local copy", i, err)
+		}
+		if in.ID != e.ID || in.Country != e.Country {
+			return nil, fmt.Errorf("verifier: revocation sync: list entry %d (%s of %s) describes batch %s of %s; keeping the local copy", i, e.ID, e.Country, in.ID, in.Country)
+		}
+		sb := revocation.StateBatch{Seq: e.Seq, Info: *in}
+		if prev, ok := old[in.ID]; ok && prev.Body == in.Body {
+			held[in.ID] = sb
+			continue
+		}
+		delete(held, in.ID)
+		if len(held)+len(fetch) >= limits.MaxRevocationBatches {
+			return nil, fmt.Errorf("verifier: revocation sync: more than %d batches; keeping the local copy", limits.MaxRevocationBatches)
+		}
+		fetch = append(fetch, sb)
+	}
+	for id, b := range held {
+		if !t.Before(b.Expires) {
+			delete(held, id)
+		}
+	}
+	live := fetch[:0]
+	for _, b := range fetch {
+		if t.Before(b.Expires) {
+			live = append(live, b)
+		}
+	}
+	fetch = live
+
+	bodies, batches, n, err := fetchBatches(ctx, client, base, fetch, auth, workers, o.Index != nil)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
+	}
+	next := &revocation.State{Source: o.URL, Version: l.Version, ETag: resp.Header.Get("ETag"), Synced: t.UTC()}
+	for _, b := range fetch {
+		held[b.ID] = b
+	}
+	for _, l := range [][]revocation.StateBatch{local.Batches, fetch} {
+		for _, b := range l {
+			if hb, ok := held[b.ID]; ok {
+				next.Batches = append(next.Batches, hb)
+				delete(held, b.ID)
+			}
+		}
+	}
+	for _, b := range held { // kept from the old copy under a full list
+		next.Batches = append(next.Batches, b)
+	}
+	if err := revocation.Save(revDir, next, bodies); err != nil {
+		return nil, err
+	}
+	keep := make(map[string]bool, len(next.Batches))
+	for _, b := range next.Batches {
+		keep[b.ID] = true
+	}
+	for _, b := range local.Batches {
+		if !keep[b.ID] || bodies[b.ID] != nil {
+			res.Removed++
+			if o.Index != nil {
+				o.Index.Remove(b.ID)
+			}
+		}
+	}
+	if o.Index != nil {
+		for _, b := range batches {
+			if b == nil {
+				continue
+			}
+			o.Index.Remove(b.ID)
+			if err := o.Index.Add(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.Version, res.Changed, res.Incremental = next.Version, true, l.Since > 0
+	res.ListBytes, res.Fetched, res.FetchedBytes = len(data), len(fetch), n
+	res.Batches, res.Entries = len(next.Batches), 0
+	for _, b := range next.Batches {
+		res.Entries += b.Count
+	}
+	return res, nil
+}
+
+// batchAuthority is what authenticates a batch: the onboarded upload
+// certificates of each country and the country of each signer kid, from
+// the verifier's synced trust list.
+type batchAuthority struct {
+	uploads map[string][]*x509.Certificate
+	signers map[string]string
+}
+
+func loadBatchAuthority(dir string, anchor *x509.Certificate) (*batchAuthority, error) {
+	sl, a, err := trust.ReadSynced(dir)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: revocation sync: %w (sync the trust list of the same gateway into %s first)", err, dir)
+	}
+	if !a.Equal(anchor) {
+		return nil, fmt.Errorf("verifier: revocation sync: the trust list in %s was checked against another anchor", dir)
+	}
+	auth := &batchAuthority{uploads: map[string][]*x509.Certificate{}, signers: map[string]string{}}
+	for i := range sl.List.Entries {
+		e := &sl.List.Entries[i]
+		if e.Deleted {
+			continue
+		}
+		switch e.Kind {
+		case "signer":
+			auth.signers[e.ID] = e.Country
+		case "upload":
+			rec, cert, err := trust.VerifyOnboarding(e.Signature, anchor)
+			if err != nil || rec.Role != "upload" || rec.Country != e.Country || rec.Thumbprint != e.ID {
+				continue
+			}
+			auth.uploads[e.Country] = append(auth.uploads[e.Country], cert)
+		}
+	}
+	return auth, nil
+}
+
+// check authenticates a batch's CMS against its description and returns
+// the body and the parsed batch.
+func (a *batchAuthority) check(der []byte, in *revocation.Info) ([]byte, *revocation.Batch, error) {
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("batch %s: %w", in.ID, err)
+	}
+	signer, err := sd.Verify(cms.VerifyOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("batch %s: %w", in.ID, err)
+	}
+	ok := false
+	for _, c := range a.uploads[in.Country] {
+		ok = ok || c.Equal(signer)
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("batch %s: signed by %q, not an onboarded upload certificate of %s", in.ID, signer.Subject, in.Country)
+	}
+	b, err := revocation.CheckBody(sd.Content, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, ok := a.signers[b.KID]; ok && c != b.Country {
+		return nil, nil, fmt.Errorf("batch %s of %s revokes certificates of kid %s, a signer of %s", b.ID, b.Country, b.KID, c)
+	}
+	return sd.Content, b, nil
+}
+
+// fetchBatches downloads and checks the batches, workers at a time; it
+// returns the parsed batches too when keep is set.
+func fetchBatches(ctx context.Context, client *http.Client, base string, fetch []revocation.StateBatch, auth *batchAuthority, workers int, keep bool) (map[string][]byte, []*revocation.Batch, int64, error) {
+	bodies := make(map[string][]byte, len(fetch))
+	batches := make([]*revocation.Batch, len(fetch))
+	var (
+		mu    sync.Mutex
+		total int64
+		first error
+		wg    sync.WaitGroup
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				in := &fetch[i].Info
+				der, err := getBatch(ctx, client, base, in)
+				var body []byte
+				var b *revocation.Batch
+				if err == nil {
+					body, b, err = auth.check(der, in)
+				}
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				if err == nil {
+					bodies[in.ID] = body
+					if keep {
+						batches[i] = b
+					}
+					total += int64(len(der))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range fetch {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, nil, 0, first
+	}
+	return bodies, batches, total, nil
+}
+
+func getBatch(ctx context.Context, client *http.Client, base string, in *revocation.Info) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/revocation/batches/"+url.PathEscape(in.ID), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("batch %s: %w", in.ID, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, fmt.Errorf("batch %s: gateway answered %s: %s", in.ID, resp.Status, strings.TrimSpace(string(body)))
+	}
+	der, err := io.ReadAll(io.LimitReader(resp.Body, int64(limits.MaxCMS)+1))
+	if err != nil {
+		return nil, fmt.Errorf("batch %s: %w", in.ID, err)
+	}
+	if len(der) > limits.MaxCMS || len(der) != in.Size {
+		return nil, fmt.Errorf("batch %s: %d bytes, the list says %d", in.ID, len(der), in.Size)
+	}
+	return der, nil
+}
+
+// LoadRevocation reads the revocation copy of a verifier's data directory
+// into an index, leaving out batches expired at now. It returns nil, nil,
+// nil when dir holds no revocation data.
+func LoadRevocation(dir string, now time.Time) (*revocation.Index, *revocation.State, error) {
+	revDir := filepath.Join(dir, DirRevocation)
+	if !exists(filepath.Join(revDir, revocation.FileState)) && !exists(filepath.Join(revDir+".prev", revocation.FileState)) {
+		return nil, nil, nil
+	}
+	return revocation.Load(revDir, now)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
