@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ithc/ithc/gateway/store"
 )
@@ -21,6 +22,10 @@ type RunOptions struct {
 	// Ready, when set, is called with the bound address once the server
 	// listens.
 	Ready func(addr string)
+	// Now is the gateway's clock; nil means time.Now. (ithc demo runs a
+	// gateway whose clock it sets back, to show a rule uploaded days
+	// before the check.)
+	Now func() time.Time
 }
 
 // Run starts the gateway a configuration describes and serves until ctx is
@@ -39,6 +44,9 @@ func Run(ctx context.Context, cfg *Config, o RunOptions) error {
 	g, err := FromConfig(cfg, st, o.OpenKey, log)
 	if err != nil {
 		return err
+	}
+	if o.Now != nil {
+		g.now = o.Now
 	}
 	if err := g.SeedValueSets(ctx); err != nil {
 		return err
