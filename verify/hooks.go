@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/ithc/ithc/dcc"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/trust"
 )
 
 // The stages after the signature that the optional checks add. A
@@ -163,6 +165,24 @@ func (v *Verifier) checkRevocation(r *Result, q *RevocationQuery) error {
 		detail += ": " + rev.Reason
 	}
 	return fail(StatusRevoked, StageRevocation, "%s", detail)
+}
+
+// recognisedSigners keeps the signers of recognised countries.
+func recognisedSigners(signers []*trust.Signer, recognised []string) ([]*trust.Signer, error) {
+	var kept []*trust.Signer
+	var others []string
+	for _, s := range signers {
+		if slices.Contains(recognised, s.Country) {
+			kept = append(kept, s)
+		} else if !slices.Contains(others, s.Country) {
+			others = append(others, s.Country)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fail(StatusIssuerNotTrusted, StageSigner, "the signer is of %s, which this verifier does not recognise (it recognises %s)",
+			strings.Join(others, ", "), strings.Join(recognised, ", "))
+	}
+	return kept, nil
 }
 
 // verifyEncrypted decrypts an encrypted code with Options.Decrypter and

@@ -119,6 +119,12 @@ type Options struct {
 	// Decrypter, when set, opens encrypted codes (EncryptedPrefix);
 	// without it they are decryption_failed.
 	Decrypter Decrypter
+	// Recognised, when not empty, lists the countries (ISO 3166-1
+	// alpha-2) whose HC1 signers this verifier accepts: its country's
+	// mutual-recognition decisions. A signer of another country on the
+	// trust list is then issuer_not_trusted, saying so. Empty accepts
+	// every signer of the trust material.
+	Recognised []string
 }
 
 // Verifier verifies codes against a trust.Resolver. It is safe for
@@ -244,6 +250,11 @@ func (v *Verifier) VerifyCode(code *hc1.Code) *Result {
 	signers, err := CheckSigners(v.resolver, code)
 	if err != nil {
 		return r.setError(err)
+	}
+	if len(v.opts.Recognised) > 0 {
+		if signers, err = recognisedSigners(signers, v.opts.Recognised); err != nil {
+			return r.setError(err)
+		}
 	}
 	signer, err := CheckSignature(code, signers)
 	if err != nil {

@@ -384,3 +384,25 @@ func TestCheckKIDEmpty(t *testing.T) {
 		t.Errorf("CheckKID(no kid) = %v", err)
 	}
 }
+
+// A verifier recognising some countries refuses the signers of the others
+// on its trust list, saying whose signer it was.
+func TestRecognised(t *testing.T) {
+	ks := testKeys(t)
+	es := ks["ES256"]
+	text := issue(t, es, false)
+	res := mapResolver{es.trust}
+	if r := New(res, Options{Now: now, Recognised: []string{"FR", "AT"}}).Verify(text); r.Status != StatusVerified {
+		t.Errorf("recognised AT signer: %s (%s)", r.Status, r.Detail)
+	}
+	r := New(res, Options{Now: now, Recognised: []string{"FR", "CN"}}).Verify(text)
+	if r.Status != StatusIssuerNotTrusted || r.Stage != StageSigner || !strings.Contains(r.Detail, "of AT, which this verifier does not recognise (it recognises FR, CN)") {
+		t.Errorf("unrecognised AT signer: %s at %s (%s)", r.Status, r.Stage, r.Detail)
+	}
+	// Among signers sharing a kid, only a recognised one may verify.
+	impostor := &trust.Signer{KID: trust.KID(es.cert), PublicKey: es.cert.PublicKey, Country: "XX"}
+	r = New(mapResolver{impostor, es.trust}, Options{Now: now, Recognised: []string{"AT"}}).Verify(text)
+	if r.Status != StatusVerified || r.Signer.Country != "AT" {
+		t.Errorf("kid shared with an unrecognised signer: %s (%s), %+v", r.Status, r.Detail, r.Signer)
+	}
+}
