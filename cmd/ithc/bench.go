@@ -42,12 +42,18 @@ Examples:
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stderr)
 	fs.Usage = func() {
-		quick := bench.Names(true)
-		names := append(bench.Names(false), "with --quick "+strings.Join(quick[len(quick)-2:], ", "))
+		full := bench.Names(false)
+		var quickOnly []string
+		for _, n := range bench.Names(true) {
+			if !slices.Contains(full, n) {
+				quickOnly = append(quickOnly, n)
+			}
+		}
+		names := append(full, "with --quick "+strings.Join(quickOnly, ", "))
 		fmt.Fprintf(stderr, "Usage: %s\n%s\nFlags:\n", benchSynopsis, fmt.Sprintf(benchHelp, wrapList(names, 72, "    ")))
 		fs.PrintDefaults()
 	}
-	quick := fs.Bool("quick", false, "a short run for CI and spot checks (1,000 gateway signers)")
+	quick := fs.Bool("quick", false, "a short run for CI and spot checks (1,000 gateway signers, 1 million revocation entries)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	only := fs.String("only", "", "measure only these figures (comma-separated names)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to FILE (for go tool pprof)")

@@ -161,7 +161,7 @@ func TestRunOnly(t *testing.T) {
 	if len(figures) != 2 || figures[0].Name != "verify_hc1_es256" || figures[1].Name != "issue_hc1_es256" {
 		t.Errorf("run(Only) = %+v, want the two figures asked for", figures)
 	}
-	if _, err := Run(context.Background(), Options{Only: []string{"rules_eval_20"}}); err == nil || !strings.Contains(err.Error(), `unknown figure "rules_eval_20"`) {
+	if _, err := Run(context.Background(), Options{Only: []string{"rules_eval_21"}}); err == nil || !strings.Contains(err.Error(), `unknown figure "rules_eval_21"`) {
 		t.Errorf("Run(unknown figure) error = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
