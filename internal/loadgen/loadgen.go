@@ -1,0 +1,581 @@
+// Package loadgen measures the verifier service under load on loopback
+// (issue 6): the sustained verifications per second through HTTP next to
+// the library's single-core verify rate times the cores, and the latency
+// at half that load.
+//
+// Run builds a fake country (ES256 document signer), issues one native
+// HC1 code, starts a verifier.Service on 127.0.0.1 over a data directory
+// holding that signer, and then alternates rounds of two measurements in
+// the same process: the library's rate (verify.Verifier.Verify in one
+// goroutine, the floor's unit) and the service's rate under saturation (a
+// lean HTTP/1.1 client on keep-alive connections, one request in flight
+// per connection, posting the QR text as text/plain and checking that
+// every answer says verified). A round's ratio is its HTTP rate over cores
+// × its library rate; the report gives medians over the rounds, so that a
+// neighbour's burst on a shared machine spoils a round, not the figure.
+// Then it offers half of cores × the library rate, open loop (each
+// request has a scheduled time, and its latency counts from then, so a
+// stalled server is not hidden by a client that waits), and reports the
+// p50 and p99 latencies; and the same at half the sustained rate.
+//
+// The client runs on the same cores as the service: its cost is counted
+// against the service, which makes the ratio a lower bound.
+package loadgen
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ithc/ithc/hc1"
+	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/trust"
+	"github.com/ithc/ithc/verifier"
+	"github.com/ithc/ithc/verify"
+)
+
+// Options configure Run. The zero Options run for 10 seconds with 4
+// connections per core.
+type Options struct {
+	// Duration is the time of the saturation rounds together; the
+	// half-load phase lasts half of it. Zero means 10 seconds.
+	Duration time.Duration
+	// Connections is the number of client connections; zero means 4 per
+	// core.
+	Connections int
+	// Logf, when set, receives progress lines.
+	Logf func(format string, args ...any)
+}
+
+// Report is what Run measured.
+type Report struct {
+	// Cores is GOMAXPROCS.
+	Cores int `json:"cores"`
+	// Connections is the number of client connections.
+	Connections int `json:"connections"`
+	// Rounds is the number of saturation rounds.
+	Rounds int `json:"rounds"`
+	// LibraryRate is the median single-core rate of verify.Verifier.Verify
+	// on the same code (verifications per second).
+	LibraryRate float64 `json:"library_rate"`
+	// Floor is Cores × LibraryRate.
+	Floor float64 `json:"floor"`
+	// Sustained is the median rate through HTTP at saturation.
+	Sustained float64 `json:"sustained"`
+	// Ratio is the median per-round ratio of Sustained to Floor; the
+	// issue's target is at least 0.8.
+	Ratio float64 `json:"ratio"`
+	// HalfLoadRate is the offered rate of the latency phase (Floor / 2)
+	// and HalfLoadAchieved the rate answered.
+	HalfLoadRate     float64 `json:"half_load_rate"`
+	HalfLoadAchieved float64 `json:"half_load_achieved"`
+	// P50 and P99 are the latencies at half load, from each request's
+	// scheduled time; the issue's target is P99 at most 10 ms.
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	// Requests counts every request sent; every answer was checked.
+	Requests int64 `json:"requests"`
+	// LibraryCPU and HTTPCPU are the median CPU time of the process per
+	// verification, in the library phase and through HTTP (service and
+	// client together), and CPURatio their ratio: what the throughput
+	// ratio would be with the cores to ourselves, a figure that other
+	// processes on a shared machine disturb much less than rates. Zero
+	// where the CPU time cannot be read.
+	LibraryCPU time.Duration `json:"library_cpu_ns"`
+	HTTPCPU    time.Duration `json:"http_cpu_ns"`
+	CPURatio   float64       `json:"cpu_ratio"`
+	// HalfSustainedRate is half of Sustained, the other reading of "half
+	// load", offered open loop as HalfLoadRate is, with its latencies.
+	HalfSustainedRate     float64       `json:"half_sustained_rate"`
+	HalfSustainedAchieved float64       `json:"half_sustained_achieved"`
+	HalfSustainedP50      time.Duration `json:"half_sustained_p50_ns"`
+	HalfSustainedP99      time.Duration `json:"half_sustained_p99_ns"`
+	// BareHTTPCPU is the CPU time per request of a bare net/http server
+	// on the same loopback, with the same client, answering every request
+	// with the bytes of a verified answer without verifying anything:
+	// the cost of HTTP alone. CeilingRatio is LibraryCPU / (LibraryCPU +
+	// BareHTTPCPU), the highest CPU ratio any net/http service could reach
+	// with its client on the same cores.
+	BareHTTPCPU  time.Duration `json:"bare_http_cpu_ns"`
+	CeilingRatio float64       `json:"ceiling_ratio"`
+}
+
+// Met reports whether the issue's floors are met: Ratio ≥ 0.8 and P99 ≤
+// 10 ms.
+func (r *Report) Met() bool { return r.Ratio >= 0.8 && r.P99 <= 10*time.Millisecond }
+
+// String writes the report as the command prints it.
+func (r *Report) String() string {
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "NO"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cores                          %d (connections %d, rounds %d)\n", r.Cores, r.Connections, r.Rounds)
+	fmt.Fprintf(&b, "library verify, one core       %.0f verifications/s\n", r.LibraryRate)
+	fmt.Fprintf(&b, "floor: cores × library         %.0f verifications/s\n", r.Floor)
+	fmt.Fprintf(&b, "HTTP sustained                 %.0f verifications/s  ratio %.3f  target >= 0.80  met %s\n", r.Sustained, r.Ratio, yes(r.Ratio >= 0.8))
+	if r.HTTPCPU > 0 {
+		fmt.Fprintf(&b, "CPU per verification           library %.1f µs, HTTP (service + client) %.1f µs, ratio %.3f\n",
+			us(r.LibraryCPU), us(r.HTTPCPU), r.CPURatio)
+	}
+	if r.BareHTTPCPU > 0 {
+		fmt.Fprintf(&b, "bare net/http, same answer     %.1f µs CPU per request: ceiling ratio %.3f\n", us(r.BareHTTPCPU), r.CeilingRatio)
+	}
+	fmt.Fprintf(&b, "half load offered / answered   %.0f / %.0f verifications/s\n", r.HalfLoadRate, r.HalfLoadAchieved)
+	fmt.Fprintf(&b, "latency at half load           p50 %.2f ms  p99 %.2f ms  target p99 <= 10 ms  met %s\n",
+		ms(r.P50), ms(r.P99), yes(r.P99 <= 10*time.Millisecond))
+	if r.HalfSustainedRate > 0 {
+		fmt.Fprintf(&b, "at half the sustained rate     %.0f / %.0f verifications/s: p50 %.2f ms  p99 %.2f ms\n",
+			r.HalfSustainedRate, r.HalfSustainedAchieved, ms(r.HalfSustainedP50), ms(r.HalfSustainedP99))
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// Fixture is a verifier service on loopback and a code it verifies.
+type Fixture struct {
+	// URL is the service's base URL.
+	URL string
+	// Text is the QR text of an ES256 HC1 code the service verifies.
+	Text string
+	// Verifier is the library verifier over the same trust list.
+	Verifier *verify.Verifier
+	stop     func() error
+	svc      *verifier.Service
+}
+
+// Close stops the service and removes its data directory.
+func (f *Fixture) Close() error { return f.stop() }
+
+// NewFixture starts a verifier service on 127.0.0.1 (no rate limit, logs
+// discarded) over a fresh data directory holding one ES256 document
+// signer, and issues a native HC1 code signed by it.
+func NewFixture() (*Fixture, error) {
+	now := time.Now().UTC().Truncate(time.Second)
+	country, err := trust.GenerateCountry(trust.CountryOptions{Country: "CN", Now: now.Add(-time.Hour)})
+	if err != nil {
+		return nil, err
+	}
+	cert := &healthcert.Certificate{
+		Issuer:    healthcert.Issuer{Country: "CN", Name: "Load test"},
+		IssuedAt:  now.Add(-time.Minute),
+		ExpiresAt: now.Add(30 * 24 * time.Hour),
+		Holder: healthcert.Holder{
+			Name:        healthcert.Name{Family: "Load", Given: "Test", FamilyICAO: "LOAD", GivenICAO: "TEST"},
+			DateOfBirth: healthcert.Date{Year: 1980, Month: 1, Day: 1},
+			Document:    &healthcert.TravelDocument{Type: "P", Number: "X0000000", IssuingState: "CN"},
+		},
+		Events: []healthcert.Event{&healthcert.Vaccination{
+			Common:      healthcert.Common{Disease: "840539006", Country: "CN"},
+			VaccineType: "J07BX03", Product: "BBIBP-CorV", Manufacturer: "ORG-100020693",
+			DoseNumber: 2, TotalDoses: 2, Date: healthcert.DateOf(now.Add(-30 * 24 * time.Hour)),
+		}},
+	}
+	if cert.ID, err = healthcert.NewUVCI("CN", "", nil, true); err != nil {
+		return nil, err
+	}
+	text, err := hc1.Sign(hc1.SignInput{Native: cert}, country.DSCKey, hc1.SignOptions{Certificate: country.DSC})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "ithc-loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Fixture, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	id := base64.StdEncoding.EncodeToString(trust.KID(country.DSC))
+	// The data directory as a sync leaves it, holding the one signer (the
+	// CSCA stands in for the gateway's anchor, which nothing checks here).
+	list := &trust.SyncedList{Source: "loadgen", Synced: now, Signers: []string{id},
+		List: trust.List{Format: trust.ListFormat, Version: 1, Issued: now,
+			Entries: []trust.ListEntry{{Seq: 1, Kind: "signer", ID: id, Country: "CN", Data: country.DSC.Raw, Timestamp: now}}}}
+	dataDir := filepath.Join(dir, "data")
+	if err := trust.SaveSynced(dataDir, country.CSCA, list); err != nil {
+		return fail(err)
+	}
+	store, _, _, err := trust.LoadSynced(dataDir)
+	if err != nil {
+		return fail(err)
+	}
+	lib := verify.NewWithTrust(verify.Trust{HC1: store}, verify.Options{ClockSkew: verify.DefaultClockSkew})
+	if r := lib.Verify(text); r.Status != verify.StatusVerified {
+		return fail(fmt.Errorf("loadgen: the code does not verify: %s %s", r.Status, r.Detail))
+	}
+	cfg, err := verifier.ParseConfig([]byte(`{"data_dir": "data", "listen": "127.0.0.1:0", "rate_limit": -1}`), dir)
+	if err != nil {
+		return fail(err)
+	}
+	svc, err := verifier.New(cfg, verifier.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, func(addr string) { ready <- addr }) }()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		cancel()
+		return fail(err)
+	}
+	f := &Fixture{URL: url, Text: text, Verifier: lib, svc: svc, stop: func() error {
+		cancel()
+		err := <-done
+		os.RemoveAll(dir)
+		return err
+	}}
+	return f, nil
+}
+
+// client is one keep-alive HTTP/1.1 connection posting the same request.
+type client struct {
+	conn net.Conn
+	r    *bufio.Reader
+	req  []byte
+}
+
+func dial(addr string, req []byte) (*client, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &client{conn: c, r: bufio.NewReaderSize(c, 16<<10), req: req}, nil
+}
+
+var verified = []byte(`"status":"verified"`)
+
+// do sends the request and reads the answer, checking that it is a 200
+// saying verified.
+func (c *client) do(body []byte) ([]byte, error) {
+	if _, err := c.conn.Write(c.req); err != nil {
+		return body, err
+	}
+	return c.readOnly(body)
+}
+
+// readOnly reads one answer.
+func (c *client) readOnly(body []byte) ([]byte, error) {
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return body, err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return body, fmt.Errorf("loadgen: answer %q", bytes.TrimSpace(line))
+	}
+	n := -1
+	for {
+		h, err := c.r.ReadSlice('\n')
+		if err != nil {
+			return body, err
+		}
+		if len(h) <= 2 {
+			break
+		}
+		if k, v, ok := bytes.Cut(h, []byte(":")); ok && strings.EqualFold(string(k), "Content-Length") {
+			if n, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
+				return body, fmt.Errorf("loadgen: Content-Length %q", v)
+			}
+		}
+	}
+	if n < 0 {
+		return body, errors.New("loadgen: answer without Content-Length")
+	}
+	body = slices.Grow(body[:0], n)[:n]
+	if _, err := io.ReadFull(c.r, body); err != nil {
+		return body, err
+	}
+	if !bytes.Contains(body[:min(len(body), 64)], verified) {
+		return body, fmt.Errorf("loadgen: answer %.200s", body)
+	}
+	return body, nil
+}
+
+func request(host, text string) []byte {
+	return []byte("POST /v1/verify HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(text)) + "\r\n\r\n" + text)
+}
+
+// libraryRate runs Verify in this goroutine for d and returns the rate
+// and the CPU time per verification.
+func libraryRate(v *verify.Verifier, text string, d time.Duration) (float64, time.Duration, error) {
+	c0, _ := cpuTime()
+	start := time.Now()
+	n := 0
+	for time.Since(start) < d {
+		for range 16 {
+			if r := v.Verify(text); r.Status != verify.StatusVerified {
+				return 0, 0, fmt.Errorf("loadgen: %s", r.Status)
+			}
+		}
+		n += 16
+	}
+	rate := float64(n) / time.Since(start).Seconds()
+	c1, ok := cpuTime()
+	if !ok {
+		return rate, 0, nil
+	}
+	return rate, (c1 - c0) / time.Duration(n), nil
+}
+
+// saturate posts on every client as fast as answers come for d and
+// returns the rate.
+func saturate(clients []*client, d time.Duration) (float64, int64, error) {
+	rate, n, _, err := saturateCPU(clients, d)
+	return rate, n, err
+}
+
+// saturateCPU is saturate, also returning the CPU time per request.
+func saturateCPU(clients []*client, d time.Duration) (float64, int64, time.Duration, error) {
+	c0, _ := cpuTime()
+	var n atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for _, c := range clients {
+		wg.Go(func() {
+			var body []byte
+			var err error
+			for time.Now().Before(deadline) {
+				if body, err = c.do(body); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	rate := float64(n.Load()) / time.Since(start).Seconds()
+	var per time.Duration
+	if c1, ok := cpuTime(); ok && n.Load() > 0 {
+		per = (c1 - c0) / time.Duration(n.Load())
+	}
+	return rate, n.Load(), per, firstErr
+}
+
+// openLoop offers rate requests per second for d, spread over the
+// clients, and returns the latencies from each request's scheduled time.
+func openLoop(clients []*client, rate float64, d time.Duration) ([]time.Duration, float64, error) {
+	k := len(clients)
+	interval := time.Duration(float64(time.Second) * float64(k) / rate)
+	total := int(rate * d.Seconds())
+	lat := make([][]time.Duration, k)
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now().Add(10 * time.Millisecond)
+	for j, c := range clients {
+		wg.Go(func() {
+			var body []byte
+			var err error
+			// Client j sends requests j, j+k, j+2k… at start + i/rate.
+			offset := time.Duration(float64(time.Second) * float64(j) / rate)
+			for i := 0; i*k+j < total; i++ {
+				at := start.Add(offset + time.Duration(i)*interval)
+				if w := time.Until(at); w > 0 {
+					time.Sleep(w)
+				}
+				if body, err = c.do(body); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				lat[j] = append(lat[j], time.Since(at))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	return all, float64(len(all)) / elapsed.Seconds(), firstErr
+}
+
+// bareHTTPCPU measures a bare net/http server answering every request
+// with the service's answer to it, without verifying: the CPU time per
+// request of HTTP alone, with conns connections of the same client.
+func bareHTTPCPU(f *Fixture, probe []*client, conns int, d time.Duration) (time.Duration, error) {
+	answer, err := probe[0].do(nil)
+	if err != nil {
+		return 0, err
+	}
+	answer = slices.Clone(answer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := io.Copy(io.Discard, r.Body); err != nil {
+				return
+			}
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Cache-Control", "no-store")
+			h.Set("X-Content-Type-Options", "nosniff")
+			w.Write(answer)
+		})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	host := ln.Addr().String()
+	req := request(host, f.Text)
+	clients := make([]*client, conns)
+	for i := range clients {
+		if clients[i], err = dial(host, req); err != nil {
+			return 0, err
+		}
+		defer clients[i].conn.Close()
+	}
+	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
+		return 0, err
+	}
+	_, _, per, err := saturateCPU(clients, d)
+	return per, err
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	s := slices.Clone(x)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Run measures the service as the package documentation describes.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	cores := runtime.GOMAXPROCS(0)
+	if o.Connections <= 0 {
+		o.Connections = 4 * cores
+	}
+	f, err := NewFixture()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	host := strings.TrimPrefix(f.URL, "http://")
+	req := request(host, f.Text)
+	clients := make([]*client, o.Connections)
+	for i := range clients {
+		if clients[i], err = dial(host, req); err != nil {
+			return nil, err
+		}
+		defer clients[i].conn.Close()
+	}
+	rep := &Report{Cores: cores, Connections: o.Connections}
+	// Warm up: connections, pools, the signer cache.
+	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
+		return nil, err
+	}
+	const round = 2 * time.Second
+	rounds := max(1, int(o.Duration/round))
+	libTime, httpTime := round/4, round*3/4
+	if o.Duration < round {
+		libTime, httpTime = o.Duration/4, o.Duration*3/4
+	}
+	var libs, https, ratios, libCPU, httpCPU, cpuRatios []float64
+	for i := range rounds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		lib, lc, err := libraryRate(f.Verifier, f.Text, libTime)
+		if err != nil {
+			return nil, err
+		}
+		h, n, hc, err := saturateCPU(clients, httpTime)
+		if err != nil {
+			return nil, err
+		}
+		rep.Requests += n
+		libs, https, ratios = append(libs, lib), append(https, h), append(ratios, h/(float64(cores)*lib))
+		if lc > 0 && hc > 0 {
+			libCPU, httpCPU, cpuRatios = append(libCPU, float64(lc)), append(httpCPU, float64(hc)), append(cpuRatios, float64(lc)/float64(hc))
+		}
+		logf("round %d: library %.0f/s on one core, HTTP %.0f/s, ratio %.3f; CPU per verification: library %v, HTTP %v",
+			i+1, lib, h, ratios[i], lc, hc)
+	}
+	rep.Rounds = rounds
+	rep.LibraryRate, rep.Sustained, rep.Ratio = median(libs), median(https), median(ratios)
+	rep.LibraryCPU, rep.HTTPCPU, rep.CPURatio = time.Duration(median(libCPU)), time.Duration(median(httpCPU)), median(cpuRatios)
+	rep.Floor = float64(cores) * rep.LibraryRate
+	if rep.LibraryCPU > 0 {
+		bare, err := bareHTTPCPU(f, clients[:1], o.Connections, min(2*time.Second, o.Duration/2))
+		if err != nil {
+			return nil, err
+		}
+		rep.BareHTTPCPU = bare
+		if bare > 0 {
+			rep.CeilingRatio = float64(rep.LibraryCPU) / float64(rep.LibraryCPU+bare)
+		}
+		logf("bare net/http: %v CPU per request", bare)
+	}
+	rep.HalfLoadRate = rep.Floor / 2
+	lat, achieved, err := openLoop(clients, rep.HalfLoadRate, max(o.Duration/2, time.Second))
+	if err != nil {
+		return nil, err
+	}
+	rep.Requests += int64(len(lat))
+	slices.Sort(lat)
+	rep.HalfLoadAchieved = achieved
+	rep.P50, rep.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	logf("half load: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfLoadRate, achieved, ms(rep.P50), ms(rep.P99))
+	rep.HalfSustainedRate = rep.Sustained / 2
+	lat, achieved, err = openLoop(clients, rep.HalfSustainedRate, max(o.Duration/2, time.Second))
+	if err != nil {
+		return nil, err
+	}
+	rep.Requests += int64(len(lat))
+	slices.Sort(lat)
+	rep.HalfSustainedAchieved = achieved
+	rep.HalfSustainedP50, rep.HalfSustainedP99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	logf("half the sustained rate: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfSustainedRate, achieved,
+		ms(rep.HalfSustainedP50), ms(rep.HalfSustainedP99))
+	return rep, nil
+}
