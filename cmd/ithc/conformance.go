@@ -17,6 +17,12 @@ func runConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "vdsnc" {
 		return runConformanceVDSNC(args[1:], stdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "rules" {
+		return runConformanceRules(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "certlogic" {
+		return runConformanceCertLogic(args[1:], stdin, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "dgc" {
 		return usageError("usage: ithc conformance dgc|shc|vdsnc DIR [--json]")
 	}

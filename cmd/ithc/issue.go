@@ -27,12 +27,18 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	validFor := fs.Duration("valid-for", 365*24*time.Hour, "validity when the certificate has no expires_at")
 	now := fs.String("now", "", "issue time when the certificate has no issued_at (RFC 3339; default: now)")
 	batch := addBatchFlags(fs)
+	encryptFor := fs.String("encrypt-for", "", "encrypt the code for these countries (CC,CC,...): only their authorities can read it (HCE1:)")
+	var recipientKeys stringList
+	fs.Var(&recipientKeys, "recipient-keys", "the recipients' published keys: a trust directory kept by \"ithc trust sync\" or a file of key records (with --encrypt-for; repeatable)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *keyPath == "" || *certPath == "" {
 		return usageError("--key and --cert are required")
+	}
+	if *batch.file != "" && *encryptFor != "" {
+		return usageError("--encrypt-for is not available with --batch yet; issue the codes one by one")
 	}
 	if *batch.file != "" {
 		return runBatch(batch, pos, *keyPath, *certPath, *validFor, *now, *asDCC, stderr)
@@ -81,6 +87,11 @@ func runIssue(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	text, err := issueCode(cert, signer, certs[0], issuedAt, *validFor, *asDCC)
 	if err != nil {
 		return err
+	}
+	if *encryptFor != "" {
+		if text, err = encryptCode(text, *encryptFor, recipientKeys, issuedAt, stderr); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(stdout, text)
 	return nil

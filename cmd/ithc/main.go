@@ -55,6 +55,15 @@ Usage:
                                   publish or withdraw a document signer (country)
     ithc trust sync --gateway URL --anchor FILE --dir DIR
                                   keep a verified offline copy of the trust list
+    ithc rules check|eval|upload|delete|sync ...
+                                  validate and evaluate acceptance rules, publish them (country),
+                                  keep a verified offline copy of every country's rules (verifier)
+    ithc conformance rules DIR [--json]
+                                  run rule tests in the EU business-rules layout (<Identifier>/rule.json)
+    ithc revoke --gateway URL ... (--signer DSC.pem | --codes) [--type uci|countrycodeuci|signature] ITEM...
+                                  revoke single certificates (country); ithc revoke delete BATCH-ID...
+    ithc revocation sync|inspect --dir DIR ...
+                                  keep a verified offline copy of the revocation batches
     ithc bench [--quick] [--json] [--only NAME,...]
                                   measure the performance figures against their floors
 
@@ -107,7 +116,12 @@ var commands = []command{
 	{"gateway", runGateway},
 	{"signer", runSigner},
 	{"trust", runTrust},
+	{"rules", runRules},
+	{"revoke", runRevoke},
+	{"revocation", runRevocation},
 	{"bench", runBench},
+	{"enckey", runEncKey},
+	{"verifier", runVerifier},
 }
 
 func main() {

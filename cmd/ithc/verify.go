@@ -25,7 +25,7 @@ type stringList []string
 func (l *stringList) String() string     { return "" }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-const verifySynopsis = "ithc verify [--trust PATH ...] [--shc-keys [ISS=]PATH ...] [--vdsnc-trust PATH ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]"
+const verifySynopsis = "ithc verify [--trust PATH ...] [--shc-keys [ISS=]PATH ...] [--vdsnc-trust PATH ...] [--decrypt-key REF ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]"
 
 // runVerify runs "ithc verify": offline verification of a code of any
 // format (HC1, SMART Health Card, VDS-NC seal), recognised from its
@@ -39,6 +39,12 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	now := fs.String("now", "", "verification time, RFC 3339 (default: now)")
 	skew := fs.Duration("skew", verify.DefaultClockSkew, "clock-skew allowance for issue and expiry times")
 	asJSON := fs.Bool("json", false, "print the result as JSON (an array when a card file holds several cards)")
+	var decryptKeys stringList
+	fs.Var(&decryptKeys, "decrypt-key", "a recipient private key (file) of this country, to open encrypted codes (HCE1:); repeatable, for the keys of a rotation")
+	country := fs.String("country", "", "destination country (ISO 3166-1 alpha-2): apply its acceptance rules (from --rules or the --trust directory's rules.json) and the issuer's invalidation rules")
+	region := fs.String("region", "", "region of the destination country whose rules apply")
+	rulesPath := fs.String("rules", "", "acceptance rules: a rule file, a rules.json or a folder of rules (default: the --trust directory's rules.json)")
+	lang := fs.String("lang", "en", "language of the rule descriptions: en or zh (falls back to English)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -52,14 +58,27 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := verify.Options{ClockSkew: *skew}
+	opts.Country, opts.Region = strings.ToUpper(*country), *region
+	if opts.Rules, err = loadRulesOption(opts.Country, *rulesPath, trustPaths); err != nil {
+		return err
+	}
 	if *now != "" {
 		if opts.Now, err = time.Parse(time.RFC3339, *now); err != nil {
 			return usageError("--now: %v", err)
 		}
 	}
+	decrypter, closeKeys, err := openDecrypter(decryptKeys, trustPaths, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeKeys()
+	opts.Decrypter = decrypter
 	var t verify.Trust
 	if len(trustPaths) > 0 {
 		if t.HC1, err = loadTrust(trustPaths, stderr); err != nil {
+			return err
+		}
+		if opts.Revocation, err = loadRevocation(trustPaths, opts.Now); err != nil {
 			return err
 		}
 	}
@@ -97,6 +116,10 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "card %d of %d:\n", i+1, len(results))
 			}
 			printVerifyResult(stdout, r)
+			printEncryption(stdout, r)
+			if len(r.Rules) > 0 || opts.Rules != nil && r.Status == verify.StatusVerified {
+				printRuleOutcomes(stdout, r.Rules, *lang)
+			}
 		}
 	}
 	given := map[string]bool{verify.FormatHC1: len(trustPaths) > 0, verify.FormatSHC: len(shcSpecs) > 0, verify.FormatVDSNC: len(vdsncPaths) > 0}
