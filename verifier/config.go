@@ -25,6 +25,8 @@ import (
 //	  "sync_interval": "15m",              // how often to sync; zero: 15m
 //	  "stale_after": "48h",                // data older than this is flagged on every result; zero: 48h
 //	  "country": "FR", "region": "",       // default destination; empty: no acceptance rules unless asked
+//	  "recognise": ["CN", "FR"],           // countries whose signers are accepted; empty: all on the trust list
+//	  "decrypt_keys": ["fr-enc.key"],      // this country's recipient keys, to open encrypted codes; empty: none
 //	  "clock_skew": "5m",                  // zero: verify.DefaultClockSkew; negative: none
 //	  "tls_cert": "server.pem", "tls_key": "server.key",  // both or neither: HTTPS
 //	  "read_header_timeout": "5s", "read_timeout": "60s", "write_timeout": "90s",
@@ -43,6 +45,8 @@ type Config struct {
 	SyncInterval      Duration `json:"sync_interval,omitempty"`
 	StaleAfter        Duration `json:"stale_after,omitempty"`
 	Country           string   `json:"country,omitempty"`
+	Recognise         []string `json:"recognise,omitempty"`
+	DecryptKeys       []string `json:"decrypt_keys,omitempty"`
 	Region            string   `json:"region,omitempty"`
 	ClockSkew         Duration `json:"clock_skew,omitempty"`
 	TLSCert           string   `json:"tls_cert,omitempty"`

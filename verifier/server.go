@@ -69,8 +69,11 @@ type Service struct {
 type state struct {
 	store *trust.Store // nil: no trust list
 	trust DataStatus
-	opts  verify.Options
-	data  map[string]DataStatus
+	// recovered says the trust list in use is the previous copy, the
+	// current one being damaged (trust.SyncedList.Recovered).
+	recovered string
+	opts      verify.Options
+	data      map[string]DataStatus
 	// parts are each source's contribution to opts, kept to reuse the
 	// last good one when a reload of that source fails.
 	parts map[string]verify.Options
@@ -182,7 +185,7 @@ func (s *Service) reload(trustToo bool, syncErrs map[string]error) {
 	}
 	switch {
 	case !trustToo && old != nil:
-		st.store, st.trust = old.store, old.trust
+		st.store, st.trust, st.recovered = old.store, old.trust, old.recovered
 	case !trust.IsSyncedDir(s.dataDir):
 		st.trust = DataStatus{Detail: "no trust list yet in " + s.dataDir}
 	default:
@@ -198,6 +201,9 @@ func (s *Service) reload(trustToo bool, syncErrs map[string]error) {
 		st.store = store
 		st.trust = DataStatus{Present: true, Version: strconv.FormatInt(list.List.Version, 10), Updated: list.Synced,
 			Source: list.Source, Detail: fmt.Sprintf("%d document signers, %d entries left out", store.Len(), len(problems))}
+		if list.Recovered != "" {
+			st.trust.LastError, st.recovered = list.Recovered, list.Recovered
+		}
 	}
 	if err := syncErrs["trustlist"]; err != nil {
 		st.trust.LastError = err.Error()
@@ -227,6 +233,7 @@ func (s *Service) reload(trustToo bool, syncErrs map[string]error) {
 		mergeOptions(&st.opts, &part)
 		st.parts[src.Name] = part
 	}
+	st.opts.Recognised = s.cfg.Recognise
 	opts := st.opts
 	opts.Country, opts.Region = s.cfg.Country, s.cfg.Region
 	st.base = verify.NewWithTrust(verify.Trust{HC1: st.store}, opts)
@@ -447,6 +454,9 @@ func (s *Service) staleWarnings(st *state) []string {
 	var w []string
 	if st.store == nil {
 		w = append(w, "this verifier has no trust list yet: it has never synced with its gateway")
+	}
+	if st.recovered != "" {
+		w = append(w, st.recovered)
 	}
 	sl := s.staleness(st)
 	if sl == nil {

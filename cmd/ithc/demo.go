@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ import (
 	"github.com/ithc/ithc/verify"
 )
 
-const demoSynopsis = "ithc demo [--dir DIR] [--serve]"
+const demoSynopsis = "ithc demo [--dir DIR] [--serve [--listen ADDR]]"
 
 // demoMarker marks a directory ithc demo made, which it may empty and
 // refill on the next run; it never touches a directory without it.
@@ -57,6 +58,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoSynopsis, stderr)
 	dir := fs.String("dir", "ithc-demo", "working directory: the gateway's database and keys, the verifiers' data and the certificate's PNG, PDF and wallet page")
 	serve := fs.Bool("serve", false, "after the scenarios, keep the gateway and FR's verifier web page running until interrupted")
+	listen := fs.String("listen", "127.0.0.1:8080", "with --serve, the address of FR's verifier page")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -74,7 +76,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *serve {
-		if err := d.serve(ctx); err != nil {
+		if err := d.serve(ctx, *listen); err != nil {
 			return err
 		}
 	}
@@ -109,7 +111,7 @@ func prepareDemoDir(dir string) error {
 // it applies), the journey now.
 type demoClock struct{ offset atomic.Int64 }
 
-func (c *demoClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *demoClock) Now() time.Time      { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *demoClock) set(d time.Duration) { c.offset.Store(int64(d)) }
 
 // daysBefore is how far before the journey the countries set up.
@@ -284,6 +286,16 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	codes := []struct{ name, text string }{
+		{"zhang-wei", text}, {"zhang-wei-tampered", tampered}, {"li-na-revoked", liText},
+		{"xa-unrecognised", otherText}, {"wang-fang-old-tests", wangText}, {"zhang-wei-encrypted-for-fr", sealed},
+	}
+	for _, c := range codes {
+		if err := writeDemoFile(filepath.Join(d.dir, "codes", c.name+".txt"), []byte(c.text+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	d.step("   the codes of the scenarios are in %s", filepath.Join(d.dir, "codes"))
 	d.step("FR's border verifier checks, offline, under FR's rules:")
 	d.check("张伟's certificate", frVerifier.Verify(text), verify.StatusVerified)
 	d.check("the same code with the passport number changed", frVerifier.Verify(tampered), verify.StatusInvalidSignature)
@@ -527,7 +539,7 @@ func (d *demo) verifierFor(ctx context.Context, c *demoCountry, recognise []stri
 		return nil, err
 	}
 	opts := verify.Options{Now: now.Add(time.Minute), ClockSkew: verify.DefaultClockSkew, Country: c.code,
-		Rules: rules.NewEvaluator(set, rules.EvaluatorOptions{ValueSets: verifier.LoadValueSets(dir)}),
+		Rules:     rules.NewEvaluator(set, rules.EvaluatorOptions{ValueSets: verifier.LoadValueSets(dir)}),
 		Decrypter: opener, Recognised: recognise}
 	if idx != nil {
 		opts.Revocation = idx
@@ -640,9 +652,57 @@ func demoCertificate(now time.Time) *healthcert.Certificate {
 	}
 }
 
-// serve keeps the gateway running until interrupted.
-func (d *demo) serve(ctx context.Context) error {
-	d.step("serving: gateway %s (trust anchor %s); interrupt to stop", d.gwURL, filepath.Join(d.dir, "gateway", gateway.FileAnchorCert))
-	<-ctx.Done()
-	return nil
+// serve runs FR's verifier service (its page and API) on listen beside
+// the gateway until interrupted: it syncs from the gateway, applies FR's
+// rules, recognises CN and FR, and opens codes encrypted for FR.
+func (d *demo) serve(ctx context.Context, listen string) error {
+	fr := d.countries["FR"]
+	der, err := x509.MarshalPKCS8PrivateKey(fr.enc)
+	if err != nil {
+		return err
+	}
+	if err := writeDemoFile(filepath.Join(d.dir, "fr-enc.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	conf, err := json.MarshalIndent(map[string]any{
+		"listen": listen, "data_dir": "fr-verifier", "gateway": d.gwURL,
+		"anchor": "gateway/anchor.pem", "gateway_ca": "gateway/anchor.pem", "sync_interval": "1m",
+		"country": "FR", "recognise": []string{"CN", "FR"}, "decrypt_keys": []string{"fr-enc.key"},
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	confPath := filepath.Join(d.dir, "fr-verifier.json")
+	if err := writeDemoFile(confPath, append(conf, '\n'), 0o644); err != nil {
+		return err
+	}
+	cfg, err := verifier.LoadConfig(confPath)
+	if err != nil {
+		return err
+	}
+	svc, err := verifier.New(cfg, verifier.Options{Sources: verifierSources(cfg)})
+	if err != nil {
+		return err
+	}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, func(addr string) { ready <- addr }) }()
+	select {
+	case addr := <-ready:
+		d.step("serving until interrupted:")
+		d.step("   gateway          %s (trust anchor %s)", d.gwURL, filepath.Join(d.dir, "gateway", gateway.FileAnchorCert))
+		d.step("   FR's verifier    %s/ (configuration %s)", strings.TrimSuffix(addr, "/"), confPath)
+		d.step("   try the codes in %s: paste one, or upload %s", filepath.Join(d.dir, "codes"), filepath.Join(d.dir, "zhang-wei.png"))
+	case err := <-done:
+		return fmt.Errorf("demo: FR's verifier did not start: %w", err)
+	}
+	return <-done
+}
+
+// writeDemoFile writes a file of the demo directory, creating its folder.
+func writeDemoFile(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, mode)
 }

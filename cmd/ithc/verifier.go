@@ -69,9 +69,14 @@ func runVerifier(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 // verifierSources are the optional data sources the service syncs and
-// loads beside the trust list.
-func verifierSources() []verifier.Source {
-	return []verifier.Source{verifier.RulesSource()}
+// loads beside the trust list: rules and value sets, revocations, and the
+// configuration's decryption keys.
+func verifierSources(cfg *verifier.Config) []verifier.Source {
+	var refs []string
+	for _, k := range cfg.DecryptKeys {
+		refs = append(refs, cfg.Path(k))
+	}
+	return []verifier.Source{verifier.RulesSource(), verifier.RevocationSource(), verifier.DecryptionSource(refs)}
 }
 
 // serviceGC makes the collector run less often than Go's default unless
@@ -108,7 +113,7 @@ func verifierServe(args []string, stderr io.Writer) error {
 		cfg.Listen = *listen
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	svc, err := verifier.New(cfg, verifier.Options{Logger: log, Sources: verifierSources()})
+	svc, err := verifier.New(cfg, verifier.Options{Logger: log, Sources: verifierSources(cfg)})
 	if err != nil {
 		return err
 	}
