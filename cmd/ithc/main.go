@@ -20,20 +20,25 @@ import (
 const usage = `ithc: International Travel Health Certificates.
 
 Usage:
-    ithc demo                     issue and verify a certificate on embedded defaults
+    ithc demo [--dir DIR] [--serve [--listen ADDR]]
+                                  the whole mission on embedded defaults: a gateway, three countries,
+                                  issuance and forms, rules, revocation, encryption, offline checks
     ithc pki init --country CC --out DIR [--key-store pkcs11:token=LABEL]
                                   create a country signing CA and a document signer
     ithc pki csca|dsc|upload|tls --key REF --out FILE ...
                                   make one certificate of a country's PKI (keys in files or an HSM)
     ithc pki check [--csca FILE] FILE...
                                   check certificates against the DCC/GDHCN certificate governance
-    ithc issue --key KEY --cert CERT [--dcc] [--days N] [FILE|-]
-                                  sign a certificate (JSON) and print its QR text
+    ithc issue --key KEY --cert CERT [--dcc] [--days N] [--encrypt-for CC,... --recipient-keys DIR] [FILE|-]
+                                  sign a certificate (JSON) and print its QR text, optionally
+                                  encrypted for the authorities of the countries named
     ithc issue --key KEY --cert CERT --batch FILE.csv|FILE.ndjson --out DIR [--formats txt,png,pdf]
                                   issue every record of a file in parallel; run again to resume
-    ithc verify [--trust PATH] [--shc-keys [ISS=]PATH] [--vdsnc-trust PATH] [--now TIME] [--json] [CODE|@FILE|-]
+    ithc verify [--trust PATH] [--shc-keys [ISS=]PATH] [--vdsnc-trust PATH] [--country CC [--lang zh]]
+                [--recognise CC,...] [--decrypt-key REF] [--now TIME] [--json] [CODE|@FILE|-]
                                   verify a code offline against trusted signers: HC1, SMART Health
-                                  Card (QR text, JWS, .smart-health-card file) or VDS-NC seal
+                                  Card (QR text, JWS, .smart-health-card file) or VDS-NC seal; with a
+                                  synced --trust DIR also revocations and the destination's rules
     ithc convert --to dcc|shc|vdsnc|json [--key KEY --cert CERT | --issuer URL] [--out DIR] [FILE|-]
                                   convert a certificate (JSON) for another system: a DCC per event,
                                   a SMART Health Card, ICAO seals, or the native JSON
@@ -49,7 +54,7 @@ Usage:
                                   run the SMART Health Cards validator's cases (DIR/EXPECTATIONS.json)
     ithc conformance vdsnc DIR [--trust PATH] [--now TIME] [--json]
                                   verify every ICAO VDS-NC seal (*.json) of a folder
-    ithc gateway init|serve|onboard|audit|export
+    ithc gateway init|serve|onboard|offboard|audit|export
                                   run the mutual-recognition gateway (operator)
     ithc signer upload|delete --gateway URL ... DSC.pem
                                   publish or withdraw a document signer (country)
@@ -60,10 +65,16 @@ Usage:
                                   keep a verified offline copy of every country's rules (verifier)
     ithc conformance rules DIR [--json]
                                   run rule tests in the EU business-rules layout (<Identifier>/rule.json)
+    ithc conformance certlogic DIR [--json]
+                                  run CertLogic test-suite files
     ithc revoke --gateway URL ... (--signer DSC.pem | --codes) [--type uci|countrycodeuci|signature] ITEM...
                                   revoke single certificates (country); ithc revoke delete BATCH-ID...
     ithc revocation sync|inspect --dir DIR ...
                                   keep a verified offline copy of the revocation batches
+    ithc enckey generate|upload|delete|list ...
+                                  a country's recipient keys for encrypted codes
+    ithc verifier serve|check|status|load ...
+                                  the verifier service and the border officer's web page
     ithc bench [--quick] [--json] [--only NAME,...]
                                   measure the performance figures against their floors
 

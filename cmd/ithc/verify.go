@@ -25,7 +25,7 @@ type stringList []string
 func (l *stringList) String() string     { return "" }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-const verifySynopsis = "ithc verify [--trust PATH ...] [--shc-keys [ISS=]PATH ...] [--vdsnc-trust PATH ...] [--decrypt-key REF ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]"
+const verifySynopsis = "ithc verify [--trust PATH ...] [--country CC] [--recognise CC,...] [--shc-keys [ISS=]PATH ...] [--vdsnc-trust PATH ...] [--decrypt-key REF ...] [--now TIME] [--skew DURATION] [--json] [CODE|@FILE|-]"
 
 // runVerify runs "ithc verify": offline verification of a code of any
 // format (HC1, SMART Health Card, VDS-NC seal), recognised from its
@@ -44,6 +44,7 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	country := fs.String("country", "", "destination country (ISO 3166-1 alpha-2): apply its acceptance rules (from --rules or the --trust directory's rules.json) and the issuer's invalidation rules")
 	region := fs.String("region", "", "region of the destination country whose rules apply")
 	rulesPath := fs.String("rules", "", "acceptance rules: a rule file, a rules.json or a folder of rules (default: the --trust directory's rules.json)")
+	recognise := fs.String("recognise", "", "countries whose HC1 signers are accepted, comma-separated (default: every signer of the trust material)")
 	lang := fs.String("lang", "en", "language of the rule descriptions: en or zh (falls back to English)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -59,6 +60,15 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	opts := verify.Options{ClockSkew: *skew}
 	opts.Country, opts.Region = strings.ToUpper(*country), *region
+	if *recognise != "" {
+		for _, c := range strings.Split(*recognise, ",") {
+			c = strings.ToUpper(strings.TrimSpace(c))
+			if !validCountry(c) {
+				return usageError("--recognise: %q is not an ISO 3166-1 alpha-2 country code", c)
+			}
+			opts.Recognised = append(opts.Recognised, c)
+		}
+	}
 	if opts.Rules, err = loadRulesOption(opts.Country, *rulesPath, trustPaths); err != nil {
 		return err
 	}
