@@ -46,64 +46,168 @@ func Data(c *verify.RuleContext, valueSets map[string]any) (map[string]any, erro
 	return data(c, valueSets, nil)
 }
 
-// payloadNeeds names the payload members some rule reads; nil means all.
-type payloadNeeds map[string]bool
+// needs says which members of the data context the rules of an evaluator
+// can read, so that the context is built with those only; nil means all.
+// A member no var path names can only be seen through the truthiness of
+// its object (an empty object is falsy), so an object that would be left
+// empty although its certificate has members is built in full.
+type needs struct {
+	// payload and external name the members of payload and external
+	// ("payload.X", "external.X"); nil means all.
+	payload, external map[string]bool
+	// field names the members of nested objects: every fragment of every
+	// var path (events are also read as "current" in a reduce lambda).
+	field map[string]bool
+}
 
-func (n payloadNeeds) has(member string) bool { return n == nil || n[member] }
+func (n *needs) has(member string) bool { return n == nil || n.payload == nil || n.payload[member] }
+func (n *needs) hasExt(member string) bool {
+	return n == nil || n.external == nil || n.external[member]
+}
+func (n *needs) hasField(name string) bool { return n == nil || n.field[name] }
 
-// needsOf returns the payload members the rules read (the first segment
-// after "payload." of every var path), or nil when one reads the whole
-// payload or the whole data.
-func needsOf(rs []*Rule) payloadNeeds {
-	n := payloadNeeds{}
+// needsOf returns the members of the data context the rules read, or nil
+// when one reads the whole data context.
+func needsOf(rs []*Rule) *needs {
+	n := &needs{payload: map[string]bool{}, external: map[string]bool{}, field: map[string]bool{}}
 	for _, r := range rs {
 		if r.expr == nil {
 			continue
 		}
 		for _, v := range r.expr.Vars() {
-			rest, ok := strings.CutPrefix(v, "payload.")
-			switch {
-			case v == "" || v == "payload":
+			if v == "" {
 				return nil
-			case ok:
-				member, _, _ := strings.Cut(rest, ".")
-				n[member] = true
+			}
+			for _, f := range strings.Split(v, ".") {
+				n.field[f] = true
+			}
+			top, rest, _ := strings.Cut(v, ".")
+			member, _, _ := strings.Cut(rest, ".")
+			switch {
+			case top == "payload" && rest == "":
+				n.payload = nil
+			case top == "payload" && n.payload != nil:
+				n.payload[member] = true
+			case top == "external" && rest == "":
+				n.external = nil
+			case top == "external" && n.external != nil:
+				n.external[member] = true
 			}
 		}
 	}
 	return n
 }
 
-// data is Data building only the payload members needs names.
-func data(c *verify.RuleContext, valueSets map[string]any, needs payloadNeeds) (map[string]any, error) {
+// object builds a nested object of the payload with the members the
+// rules can read (needs.hasField).
+type object struct {
+	m    map[string]any
+	n    *needs
+	left bool // a member the certificate has was left out
+}
+
+func newObject(n *needs, size int) object { return object{m: make(map[string]any, size), n: n} }
+
+// wants reports whether the member k, which the certificate has, goes in.
+func (o *object) wants(k string) bool {
+	if o.n.hasField(k) {
+		return true
+	}
+	o.left = true
+	return false
+}
+
+func (o *object) str(k, v string) {
+	if v != "" && o.wants(k) {
+		o.m[k] = box(v)
+	}
+}
+
+func (o *object) num(k string, v float64) {
+	if o.wants(k) {
+		o.m[k] = boxNum(v)
+	}
+}
+
+func (o *object) time(k string, t time.Time) {
+	if !t.IsZero() && o.wants(k) {
+		o.m[k] = formatUTC(t)
+	}
+}
+
+func (o *object) date(k string, d healthcert.Date) {
+	if !d.IsZero() && o.wants(k) {
+		o.m[k] = formatDate(d)
+	}
+}
+
+func (o *object) common(t healthcert.EventType, c *healthcert.Common) {
+	o.str("type", string(t))
+	o.str("disease", c.Disease)
+	o.str("country", c.Country)
+	o.str("centre", c.Centre)
+}
+
+// req puts a member that is there even when empty.
+func (o *object) req(k, v string) {
+	if o.wants(k) {
+		o.m[k] = box(v)
+	}
+}
+
+// done returns the object, or nil when it left out every member it has
+// (the caller then builds it in full: an empty object would be falsy).
+func (o *object) done() map[string]any {
+	if len(o.m) == 0 && o.left {
+		return nil
+	}
+	return o.m
+}
+
+// data is Data building only the members n names.
+func data(c *verify.RuleContext, valueSets map[string]any, n *needs) (map[string]any, error) {
 	var payload map[string]any
 	if c.Certificate != nil {
-		payload = nativePayload(c.Certificate, needs)
+		payload = nativePayload(c.Certificate, n)
 	}
 	if c.DCC != nil {
 		if payload == nil {
 			payload = make(map[string]any, 6)
 		}
-		addDCC(payload, c.DCC, needs)
+		addDCC(payload, c.DCC, n)
 	}
 	if payload == nil {
 		return nil, errors.New("rules: the rule context holds no certificate")
 	}
-	ext := map[string]any{
-		"validationClock":   formatClock(c.Now),
-		"valueSets":         valueSets,
-		"countryCode":       box(c.Country),
-		"issuerCountryCode": box(c.IssuerCountry),
-		"region":            c.Region,
-		"kid":               base64.StdEncoding.EncodeToString(c.KID),
-		"exp":               nil,
-		"iat":               nil,
+	// validationClock is always there: external is never empty.
+	ext := make(map[string]any, 8)
+	ext["validationClock"] = formatClock(c.Now)
+	if n.hasExt("valueSets") {
+		ext["valueSets"] = valueSets
 	}
-	if !c.ExpiresAt.IsZero() {
-		ext["exp"] = formatClock(c.ExpiresAt)
+	if n.hasExt("countryCode") {
+		ext["countryCode"] = box(c.Country)
 	}
-	if !c.IssuedAt.IsZero() {
-		ext["iat"] = formatClock(c.IssuedAt)
+	if n.hasExt("issuerCountryCode") {
+		ext["issuerCountryCode"] = box(c.IssuerCountry)
+	}
+	if n.hasExt("region") {
+		ext["region"] = c.Region
+	}
+	if n.hasExt("kid") {
+		ext["kid"] = base64.StdEncoding.EncodeToString(c.KID)
+	}
+	if n.hasExt("exp") {
+		ext["exp"] = nil
+		if !c.ExpiresAt.IsZero() {
+			ext["exp"] = formatClock(c.ExpiresAt)
+		}
+	}
+	if n.hasExt("iat") {
+		ext["iat"] = nil
+		if !c.IssuedAt.IsZero() {
+			ext["iat"] = formatClock(c.IssuedAt)
+		}
 	}
 	return map[string]any{"payload": payload, "external": ext}, nil
 }
@@ -122,30 +226,27 @@ func formatClock(t time.Time) string {
 // encoding/json would decode it, built directly.
 func NativePayload(c *healthcert.Certificate) map[string]any { return nativePayload(c, nil) }
 
-func nativePayload(c *healthcert.Certificate, needs payloadNeeds) map[string]any {
+func nativePayload(c *healthcert.Certificate, n *needs) map[string]any {
 	p := make(map[string]any, 8)
-	if needs.has("id") {
+	if n.has("id") {
 		p["id"] = c.ID
 	}
-	if needs.has("issuer") {
-		iss := map[string]any{}
-		putStr(iss, "country", c.Issuer.Country)
-		putStr(iss, "name", c.Issuer.Name)
-		p["issuer"] = iss
+	if n.has("issuer") {
+		p["issuer"] = nativeIssuer(&c.Issuer, n)
 	}
-	if needs.has("issued_at") {
+	if n.has("issued_at") {
 		putTime(p, "issued_at", c.IssuedAt)
 	}
-	if needs.has("expires_at") {
+	if n.has("expires_at") {
 		putTime(p, "expires_at", c.ExpiresAt)
 	}
-	if needs.has("holder") {
-		p["holder"] = nativeHolder(&c.Holder)
+	if n.has("holder") {
+		p["holder"] = nativeHolder(&c.Holder, n)
 	}
-	if needs.has("events") {
+	if n.has("events") {
 		events := make([]any, 0, len(c.Events))
 		for _, e := range c.Events {
-			if m := nativeEvent(e); m != nil {
+			if m := nativeEvent(e, n); m != nil {
 				events = append(events, m)
 			}
 		}
@@ -154,94 +255,128 @@ func nativePayload(c *healthcert.Certificate, needs payloadNeeds) map[string]any
 	return p
 }
 
-func nativeHolder(hd *healthcert.Holder) map[string]any {
-	name := map[string]any{}
-	putStr(name, "family", hd.Name.Family)
-	putStr(name, "given", hd.Name.Given)
-	putStr(name, "family_icao", hd.Name.FamilyICAO)
-	putStr(name, "given_icao", hd.Name.GivenICAO)
-	h := map[string]any{"name": name}
-	putDate(h, "date_of_birth", hd.DateOfBirth)
-	putStr(h, "sex", string(hd.Sex))
-	if d := hd.Document; d != nil {
-		doc := map[string]any{}
-		putStr(doc, "type", d.Type)
-		putStr(doc, "number", d.Number)
-		putStr(doc, "issuing_state", d.IssuingState)
-		h["document"] = doc
+func nativeIssuer(iss *healthcert.Issuer, n *needs) map[string]any {
+	o := newObject(n, 2)
+	o.str("country", iss.Country)
+	o.str("name", iss.Name)
+	if m := o.done(); m != nil {
+		return m
 	}
-	return h
+	return nativeIssuer(iss, nil)
 }
 
-func nativeEvent(e healthcert.Event) map[string]any {
-	m := make(map[string]any, 8)
-	common := func(t healthcert.EventType, c *healthcert.Common) {
-		m["type"] = box(string(t))
-		putStr(m, "disease", c.Disease)
-		putStr(m, "country", c.Country)
-		putStr(m, "centre", c.Centre)
+func nativeHolder(hd *healthcert.Holder, n *needs) map[string]any {
+	h := newObject(n, 4)
+	if h.wants("name") { // always present
+		h.m["name"] = nativeName(&hd.Name, n)
 	}
+	h.date("date_of_birth", hd.DateOfBirth)
+	h.str("sex", string(hd.Sex))
+	if d := hd.Document; d != nil && h.wants("document") {
+		h.m["document"] = nativeDocument(d, n)
+	}
+	if m := h.done(); m != nil {
+		return m
+	}
+	return nativeHolder(hd, nil)
+}
+
+func nativeName(nm *healthcert.Name, n *needs) map[string]any {
+	o := newObject(n, 4)
+	o.str("family", nm.Family)
+	o.str("given", nm.Given)
+	o.str("family_icao", nm.FamilyICAO)
+	o.str("given_icao", nm.GivenICAO)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return nativeName(nm, nil)
+}
+
+func nativeDocument(d *healthcert.TravelDocument, n *needs) map[string]any {
+	o := newObject(n, 3)
+	o.str("type", d.Type)
+	o.str("number", d.Number)
+	o.str("issuing_state", d.IssuingState)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return nativeDocument(d, nil)
+}
+
+// nativeEvent returns the object of an event, nil for an unknown kind.
+func nativeEvent(e healthcert.Event, n *needs) map[string]any {
+	o := newObject(n, 8)
+	common := o.common
 	switch e := e.(type) {
 	case *healthcert.Vaccination:
 		if e == nil {
 			return nil
 		}
 		common(healthcert.TypeVaccination, &e.Common)
-		putStr(m, "vaccine_type", e.VaccineType)
-		putStr(m, "product", e.Product)
-		putStr(m, "manufacturer", e.Manufacturer)
-		m["dose_number"] = float64(e.DoseNumber)
-		m["total_doses"] = float64(e.TotalDoses)
-		putDate(m, "date", e.Date)
+		o.str("vaccine_type", e.VaccineType)
+		o.str("product", e.Product)
+		o.str("manufacturer", e.Manufacturer)
+		o.num("dose_number", float64(e.DoseNumber))
+		o.num("total_doses", float64(e.TotalDoses))
+		o.date("date", e.Date)
 	case *healthcert.NucleicAcidTest:
 		if e == nil {
 			return nil
 		}
 		common(healthcert.TypeNucleicAcidTest, &e.Common)
-		putStr(m, "method", e.Method)
-		putStr(m, "name", e.Name)
-		putTime(m, "sample_time", e.SampleTime)
-		putStr(m, "result", string(e.Result))
+		o.str("method", e.Method)
+		o.str("name", e.Name)
+		o.time("sample_time", e.SampleTime)
+		o.str("result", string(e.Result))
 	case *healthcert.AntibodyTest:
 		if e == nil {
 			return nil
 		}
 		common(healthcert.TypeAntibodyTest, &e.Common)
-		putStr(m, "isotype", string(e.Isotype))
-		putStr(m, "method", e.Method)
-		putStr(m, "device", e.Device)
-		putTime(m, "sample_time", e.SampleTime)
-		putStr(m, "result", string(e.Result))
-		if q := e.Quantity; q != nil {
-			m["quantity"] = map[string]any{"value": q.Value, "unit": q.Unit, "cut_off": q.CutOff}
+		o.str("isotype", string(e.Isotype))
+		o.str("method", e.Method)
+		o.str("device", e.Device)
+		o.time("sample_time", e.SampleTime)
+		o.str("result", string(e.Result))
+		if q := e.Quantity; q != nil && o.wants("quantity") {
+			o.m["quantity"] = nativeQuantity(q, n)
 		}
 	case *healthcert.AntigenTest:
 		if e == nil {
 			return nil
 		}
 		common(healthcert.TypeAntigenTest, &e.Common)
-		putStr(m, "device", e.Device)
-		putStr(m, "name", e.Name)
-		putTime(m, "sample_time", e.SampleTime)
-		putStr(m, "result", string(e.Result))
+		o.str("device", e.Device)
+		o.str("name", e.Name)
+		o.time("sample_time", e.SampleTime)
+		o.str("result", string(e.Result))
 	case *healthcert.Recovery:
 		if e == nil {
 			return nil
 		}
 		common(healthcert.TypeRecovery, &e.Common)
-		putDate(m, "first_positive", e.FirstPositive)
-		putDate(m, "valid_from", e.ValidFrom)
-		putDate(m, "valid_until", e.ValidUntil)
+		o.date("first_positive", e.FirstPositive)
+		o.date("valid_from", e.ValidFrom)
+		o.date("valid_until", e.ValidUntil)
 	default:
 		return nil
 	}
-	return m
+	if m := o.done(); m != nil {
+		return m
+	}
+	return nativeEvent(e, nil)
 }
 
-func putStr(m map[string]any, k, v string) {
-	if v != "" {
-		m[k] = box(v)
+func nativeQuantity(q *healthcert.Quantity, n *needs) map[string]any {
+	o := newObject(n, 3)
+	o.num("value", q.Value)
+	o.req("unit", q.Unit)
+	o.num("cut_off", q.CutOff)
+	if m := o.done(); m != nil {
+		return m
 	}
+	return nativeQuantity(q, nil)
 }
 
 var (
@@ -282,14 +417,31 @@ func box(s string) any {
 
 func putTime(m map[string]any, k string, t time.Time) {
 	if !t.IsZero() {
-		m[k] = t.UTC().Format(time.RFC3339)
+		m[k] = formatUTC(t)
 	}
 }
 
-func putDate(m map[string]any, k string, d healthcert.Date) {
-	if !d.IsZero() {
-		m[k] = formatDate(d)
+// formatUTC writes t in UTC as RFC 3339 (time.RFC3339) does.
+func formatUTC(t time.Time) string {
+	var buf [32]byte
+	return string(t.UTC().AppendFormat(buf[:0], time.RFC3339))
+}
+
+// boxed holds the small integers as values of type any, so that the
+// counts of a certificate (doses) are boxed without allocating.
+var boxed = func() (b [256]any) {
+	for i := range b {
+		b[i] = float64(i)
 	}
+	return
+}()
+
+// boxNum returns f as an any.
+func boxNum(f float64) any {
+	if f >= 0 && f < float64(len(boxed)) && f == float64(int(f)) {
+		return boxed[int(f)]
+	}
+	return f
 }
 
 // formatDate writes a date as Date.String does ("YYYY-MM-DD", "YYYY-MM"
@@ -311,54 +463,104 @@ func formatDate(d healthcert.Date) string {
 
 // addDCC adds the members of an EU DCC payload, as issued, to m (those
 // needs names).
-func addDCC(m map[string]any, p *dcc.Payload, needs payloadNeeds) {
-	if needs.has("ver") {
+func addDCC(m map[string]any, p *dcc.Payload, n *needs) {
+	if n.has("ver") {
 		m["ver"] = p.Version
 	}
-	if needs.has("nam") {
-		nam := map[string]any{}
-		putStr(nam, "fn", p.Name.Family)
-		putStr(nam, "fnt", p.Name.FamilyICAO)
-		putStr(nam, "gn", p.Name.Given)
-		putStr(nam, "gnt", p.Name.GivenICAO)
-		m["nam"] = nam
+	if n.has("nam") {
+		m["nam"] = dccName(&p.Name, n)
 	}
-	if needs.has("dob") {
+	if n.has("dob") {
 		m["dob"] = p.DateOfBirth
 	}
-	if len(p.Vaccinations) > 0 && needs.has("v") {
+	if len(p.Vaccinations) > 0 && n.has("v") {
 		arr := make([]any, len(p.Vaccinations))
 		for i := range p.Vaccinations {
-			v := &p.Vaccinations[i]
-			arr[i] = map[string]any{"tg": box(v.Disease), "vp": box(v.VaccineType), "mp": box(v.Product), "ma": box(v.Manufacturer),
-				"dn": float64(v.DoseNumber), "sd": float64(v.TotalDoses), "dt": v.Date, "co": box(v.Country),
-				"is": v.Issuer, "ci": v.ID}
+			arr[i] = dccVaccination(&p.Vaccinations[i], n)
 		}
 		m["v"] = arr
 	}
-	if len(p.Tests) > 0 && needs.has("t") {
+	if len(p.Tests) > 0 && n.has("t") {
 		arr := make([]any, len(p.Tests))
 		for i := range p.Tests {
-			t := &p.Tests[i]
-			e := map[string]any{"tg": box(t.Disease), "tt": box(t.Type), "sc": t.SampleTime, "tr": box(t.Result),
-				"co": box(t.Country), "is": t.Issuer, "ci": t.ID}
-			putStr(e, "nm", t.Name)
-			putStr(e, "ma", t.Device)
-			putStr(e, "dr", t.ResultTime)
-			putStr(e, "tc", t.Centre)
-			arr[i] = e
+			arr[i] = dccTest(&p.Tests[i], n)
 		}
 		m["t"] = arr
 	}
-	if len(p.Recoveries) > 0 && needs.has("r") {
+	if len(p.Recoveries) > 0 && n.has("r") {
 		arr := make([]any, len(p.Recoveries))
 		for i := range p.Recoveries {
-			r := &p.Recoveries[i]
-			arr[i] = map[string]any{"tg": box(r.Disease), "fr": r.FirstPositive, "co": box(r.Country), "is": r.Issuer,
-				"df": r.ValidFrom, "du": r.ValidUntil, "ci": r.ID}
+			arr[i] = dccRecovery(&p.Recoveries[i], n)
 		}
 		m["r"] = arr
 	}
+}
+
+func dccName(nm *dcc.Name, n *needs) map[string]any {
+	o := newObject(n, 4)
+	o.str("fn", nm.Family)
+	o.str("fnt", nm.FamilyICAO)
+	o.str("gn", nm.Given)
+	o.str("gnt", nm.GivenICAO)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return dccName(nm, nil)
+}
+
+// The members of DCC entries that the schema requires are always there,
+// even when empty.
+
+func dccVaccination(v *dcc.Vaccination, n *needs) map[string]any {
+	o := newObject(n, 8)
+	o.req("tg", v.Disease)
+	o.req("vp", v.VaccineType)
+	o.req("mp", v.Product)
+	o.req("ma", v.Manufacturer)
+	o.num("dn", float64(v.DoseNumber))
+	o.num("sd", float64(v.TotalDoses))
+	o.req("dt", v.Date)
+	o.req("co", v.Country)
+	o.req("is", v.Issuer)
+	o.req("ci", v.ID)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return dccVaccination(v, nil)
+}
+
+func dccTest(t *dcc.Test, n *needs) map[string]any {
+	o := newObject(n, 8)
+	o.req("tg", t.Disease)
+	o.req("tt", t.Type)
+	o.req("sc", t.SampleTime)
+	o.req("tr", t.Result)
+	o.req("co", t.Country)
+	o.req("is", t.Issuer)
+	o.req("ci", t.ID)
+	o.str("nm", t.Name)
+	o.str("ma", t.Device)
+	o.str("dr", t.ResultTime)
+	o.str("tc", t.Centre)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return dccTest(t, nil)
+}
+
+func dccRecovery(r *dcc.Recovery, n *needs) map[string]any {
+	o := newObject(n, 8)
+	o.req("tg", r.Disease)
+	o.req("fr", r.FirstPositive)
+	o.req("co", r.Country)
+	o.req("is", r.Issuer)
+	o.req("df", r.ValidFrom)
+	o.req("du", r.ValidUntil)
+	o.req("ci", r.ID)
+	if m := o.done(); m != nil {
+		return m
+	}
+	return dccRecovery(r, nil)
 }
 
 // certificateTypes reports which CertificateTypes apply to the

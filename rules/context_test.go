@@ -142,7 +142,7 @@ func TestNeeds(t *testing.T) {
 		t.Errorf("payload members = %v, want only events", p)
 	}
 	whole := mustRule(t, map[string]any{"Identifier": "VR-CN-0002", "Logic": map[string]any{"if": []any{map[string]any{"var": "payload"}, true, false}}})
-	if n := needsOf([]*Rule{events, whole}); n != nil {
-		t.Errorf("needsOf(a rule reading the payload) = %v, want nil (all)", n)
+	if n := needsOf([]*Rule{events, whole}); n == nil || n.payload != nil {
+		t.Errorf("needsOf(a rule reading the payload) = %+v, want all payload members", n)
 	}
 }

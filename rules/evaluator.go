@@ -14,9 +14,9 @@ import (
 type Evaluator struct {
 	set       *Set
 	valueSets map[string]any
-	// needs names the payload members the rules read (nil: all), so
-	// that the data context holds only those.
-	needs payloadNeeds
+	// needs names the members of the data context the rules read (nil:
+	// all), so that the data context holds only those.
+	needs *needs
 }
 
 // EvaluatorOptions configure NewEvaluator. The zero value uses the

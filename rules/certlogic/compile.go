@@ -15,8 +15,9 @@ import (
 // Expr is a compiled CertLogic expression. It is immutable: Evaluate is
 // safe for concurrent use.
 type Expr struct {
-	root *node
-	vars []string
+	root  *node
+	vars  []string
+	slots int // memo slots of shared sub-expressions (share.go)
 }
 
 // ErrInvalid is matched (errors.Is) by every error of Compile and
@@ -118,7 +119,7 @@ func CompileValue(expr any) (*Expr, error) {
 		vars = append(vars, v)
 	}
 	sort.Strings(vars)
-	return &Expr{root: root, vars: vars}, nil
+	return &Expr{root: root, vars: vars, slots: share(root)}, nil
 }
 
 // Vars returns, sorted and without repetition, the paths of every data
@@ -170,6 +171,7 @@ type node struct {
 	num   float64  // opPlusTime amount, opExtract index
 	unit  timeUnit // opPlusTime
 	set   map[string]struct{}
+	slot  int32 // 1-based memo slot of a shared sub-expression; 0 for none
 }
 
 type compiler struct {
@@ -200,7 +202,7 @@ func (c *compiler) compile(expr any, path string, depth int) *node {
 	}
 	switch e := expr.(type) {
 	case string:
-		return &node{op: opLit, path: path, lit: val{k: kStr, s: e, x: e}}
+		return &node{op: opLit, path: path, lit: val{meta: meta{k: kStr}, x: e}}
 	case bool:
 		return &node{op: opLit, path: path, lit: boolVal(e)}
 	case float64, json.Number, int, int64:
@@ -211,7 +213,7 @@ func (c *compiler) compile(expr any, path string, depth int) *node {
 		if f == 0 {
 			f = 0 // -0 is 0
 		}
-		return &node{op: opLit, path: path, lit: val{k: kNum, n: f, x: f}}
+		return &node{op: opLit, path: path, lit: val{meta: meta{k: kNum}, n: f, x: f}}
 	case nil:
 		return c.fail(path, expr, "invalid CertLogic expression")
 	case []any:
@@ -224,15 +226,13 @@ func (c *compiler) compile(expr any, path string, depth int) *node {
 			}
 		}
 		if constant {
-			items := make([]val, len(kids))
 			anys := make([]any, len(kids))
 			size := 1
 			for i, k := range kids {
-				items[i] = k.lit
 				anys[i] = toAny(k.lit)
 				size += weight(k.lit)
 			}
-			return &node{op: opLit, path: path, lit: val{k: kArr, a: items, x: anys, size: int32(size)}}
+			return &node{op: opLit, path: path, lit: val{meta: meta{k: kArr, size: int32(size)}, x: anys}}
 		}
 		return &node{op: opArray, path: path, kids: kids}
 	case map[string]any:
@@ -414,15 +414,17 @@ func arrayIndex(f string) int {
 // stringSet returns the members of a constant array of strings longer than
 // a few elements as a set, for a fast "in"; nil otherwise.
 func stringSet(v val) map[string]struct{} {
-	if v.k != kArr || len(v.a) < 8 {
+	items, _ := v.x.([]any)
+	if v.k != kArr || len(items) < 8 {
 		return nil
 	}
-	set := make(map[string]struct{}, len(v.a))
-	for _, item := range v.a {
-		if item.k != kStr {
+	set := make(map[string]struct{}, len(items))
+	for _, item := range items {
+		s, ok := item.(string)
+		if !ok {
 			return nil
 		}
-		set[item.s] = struct{}{}
+		set[s] = struct{}{}
 	}
 	return set
 }

@@ -34,4 +34,8 @@
 //
 // Evaluation does not allocate on the paths real rules take (data
 // lookups, comparisons, date parsing and arithmetic): see BenchmarkEvaluate.
+// Sub-expressions an expression repeats outside reduce lambdas (the same
+// reduce over the events, plusTime of the validation clock) are evaluated
+// once per evaluation; nothing but the time taken changes, step budget and
+// error paths included (share.go).
 package certlogic

@@ -44,19 +44,49 @@ const (
 
 // val is a value during evaluation. Values read from the data keep the
 // original interface value in x, so that Evaluate returns them without
-// allocating; arrays built by the expression hold their elements in a.
+// allocating. A val is kept to three fields and four words: the compiler
+// then holds it in registers rather than in memory, which the speed of
+// evaluation depends on (a larger one is copied through the stack at every
+// step).
 type val struct {
-	k    kind
-	b    bool
-	size int32   // of a value built by the expression: its items, nested built ones counted in full
-	n    float64 // kNum
-	ms   int64   // kTime: milliseconds since 1970, UTC
-	s    string  // kStr
-	x    any     // the value as decoded JSON: []any for data arrays, map[string]any for objects
-	a    []val   // kArr built by the expression (x is then nil or the literal's []any)
+	meta
+	n float64 // kNum: the number; kBool: 1 or 0; kTime: milliseconds since 1970, UTC (exact: below 2⁵³)
+	// x is the value as decoded JSON (a string for kStr, []any for arrays
+	// of the data and literals, map[string]any for objects), or for an
+	// array the expression built, its items as a *[]val.
+	x any
 }
 
-func boolVal(b bool) val { return val{k: kBool, b: b} }
+// str returns the string of a kStr value.
+func (v val) str() string {
+	s, _ := v.x.(string)
+	return s
+}
+
+type meta struct {
+	k    kind
+	size int32 // of a value built by the expression: its items, nested built ones counted in full
+}
+
+func boolVal(b bool) val {
+	if b {
+		return val{meta: meta{k: kBool}, n: 1}
+	}
+	return val{meta: meta{k: kBool}}
+}
+
+func timeVal(ms int64) val { return val{meta: meta{k: kTime}, n: float64(ms)} }
+
+// ms returns the milliseconds of a kTime value.
+func (v val) ms() int64 { return int64(v.n) }
+
+// built returns the items of an array the expression built.
+func (v val) built() ([]val, bool) {
+	if p, ok := v.x.(*[]val); ok {
+		return *p, true
+	}
+	return nil, false
+}
 
 // fromAny converts a decoded JSON value.
 func fromAny(v any) val {
@@ -64,17 +94,17 @@ func fromAny(v any) val {
 	case nil:
 		return val{}
 	case bool:
-		return val{k: kBool, b: t}
+		return boolVal(t)
 	case float64:
-		return val{k: kNum, n: t, x: v}
+		return val{meta: meta{k: kNum}, n: t, x: v}
 	case string:
-		return val{k: kStr, s: t, x: v}
+		return val{meta: meta{k: kStr}, x: v}
 	case []any:
-		return val{k: kArr, x: v} // v, not t: boxing t again would allocate
+		return val{meta: meta{k: kArr}, x: v} // v, not t: boxing t again would allocate
 	case map[string]any:
-		return val{k: kObj, x: v}
+		return val{meta: meta{k: kObj}, x: v}
 	}
-	return val{k: kOther, x: v}
+	return val{meta: meta{k: kOther}, x: v}
 }
 
 // toAny converts a value back to decoded JSON; date-times become
@@ -84,9 +114,16 @@ func toAny(v val) any {
 	case kNull:
 		return nil
 	case kBool:
-		return v.b
+		return v.n != 0
 	case kTime:
-		return timeOf(v.ms)
+		return timeOf(v.ms())
+	}
+	if items, ok := v.built(); ok {
+		out := make([]any, len(items))
+		for i, item := range items {
+			out[i] = toAny(item)
+		}
+		return out
 	}
 	if v.x != nil {
 		return v.x
@@ -95,33 +132,28 @@ func toAny(v val) any {
 	case kNum:
 		return v.n
 	case kStr:
-		return v.s
-	case kArr:
-		out := make([]any, len(v.a))
-		for i, item := range v.a {
-			out[i] = toAny(item)
-		}
-		return out
+		return v.str()
 	}
 	return nil
 }
 
 // arrLen and arrAt read an array value of either representation.
 func arrLen(v val) int {
-	if v.a != nil {
-		return len(v.a)
-	}
-	if x, ok := v.x.([]any); ok {
+	switch x := v.x.(type) {
+	case []any:
 		return len(x)
+	case *[]val:
+		return len(*x)
 	}
 	return 0
 }
 
 func arrAt(v val, i int) val {
-	if v.a != nil {
-		return v.a[i]
+	if x, ok := v.x.([]any); ok {
+		return fromAny(x[i])
 	}
-	return fromAny(v.x.([]any)[i])
+	items, _ := v.built()
+	return items[i]
 }
 
 // truthiness returns whether v is truthy, and false as ok when v is
@@ -132,11 +164,11 @@ func truthiness(v val) (truthy, ok bool) {
 	case kNull:
 		return false, true
 	case kBool:
-		return v.b, true
+		return v.n != 0, true
 	case kNum:
 		return v.n != 0, isInt(v.n)
 	case kStr:
-		return v.s != "", true
+		return v.str() != "", true
 	case kArr:
 		return arrLen(v) > 0, true
 	case kObj:
@@ -157,11 +189,11 @@ func strictEqual(a, b val) bool {
 	case kNull:
 		return true
 	case kBool:
-		return a.b == b.b
+		return a.n == b.n
 	case kNum:
 		return a.n == b.n
 	case kStr:
-		return a.s == b.s
+		return a.str() == b.str()
 	}
 	return false
 }
@@ -172,11 +204,11 @@ func describe(v val) string {
 	case kNull:
 		return "null"
 	case kBool:
-		return fmt.Sprint(v.b)
+		return fmt.Sprint(v.n != 0)
 	case kNum:
 		return formatNumber(v.n)
 	case kStr:
-		s := v.s
+		s := v.str()
 		if len(s) > 64 {
 			s = s[:64] + "…"
 		}
@@ -187,7 +219,7 @@ func describe(v val) string {
 	case kObj:
 		return "an object"
 	case kTime:
-		return "the date-time " + formatTime(v.ms)
+		return "the date-time " + formatTime(v.ms())
 	}
 	return fmt.Sprintf("a value of Go type %T", v.x)
 }
@@ -197,8 +229,7 @@ func describe(v val) string {
 // a value of the same kinds, or a time.Time (UTC, millisecond precision)
 // for a date-time. Safe for concurrent use; data is only read.
 func (e *Expr) Evaluate(data any) (any, error) {
-	ev := evaluator{steps: limits.MaxCertLogicSteps}
-	v, err := ev.eval(e.root, &scope{data: data})
+	v, err := e.run(data)
 	if err != nil {
 		return nil, err
 	}
@@ -209,8 +240,7 @@ func (e *Expr) Evaluate(data any) (any, error) {
 // which is how a validation rule passes. A result that is neither truthy
 // nor falsy is an *EvalError.
 func (e *Expr) EvaluateBool(data any) (bool, error) {
-	ev := evaluator{steps: limits.MaxCertLogicSteps}
-	v, err := ev.eval(e.root, &scope{data: data})
+	v, err := e.run(data)
 	if err != nil {
 		return false, err
 	}
@@ -219,6 +249,21 @@ func (e *Expr) EvaluateBool(data any) (bool, error) {
 		return false, evalError(e.root, "the result, %s, is neither truthy nor falsy", describe(v))
 	}
 	return t, nil
+}
+
+// run evaluates e over data.
+func (e *Expr) run(data any) (val, error) {
+	ev := evaluator{steps: limits.MaxCertLogicSteps}
+	switch {
+	case e.slots == 0:
+	case e.slots <= inlineSlots:
+		var memo [inlineSlots]memoEntry
+		ev.memo = memo[:e.slots]
+		return ev.eval(e.root, &scope{data: data})
+	default:
+		ev.memo = make([]memoEntry, e.slots)
+	}
+	return ev.eval(e.root, &scope{data: data})
 }
 
 // scope is the data context: the data, or inside the lambda of a reduce
@@ -232,9 +277,36 @@ type scope struct {
 
 type evaluator struct {
 	steps int
+	memo  []memoEntry // the values of shared sub-expressions (share.go)
+	own   *node       // the shared sub-expression shared evaluates itself
 }
 
+// shared evaluates a shared sub-expression: its value, if it has one.
+func (ev *evaluator) shared(n *node, sc *scope) (val, error) {
+	m := &ev.memo[n.slot-1]
+	if m.set && ev.steps >= m.cost {
+		ev.steps -= m.cost
+		return m.v, nil
+	}
+	// Evaluate; or when reusing would run out of steps, evaluate again
+	// to fail where it would.
+	before := ev.steps
+	ev.own = n
+	v, err := ev.eval(n, sc)
+	if err == nil && !m.set {
+		*m = memoEntry{v: v, cost: before - ev.steps, set: true}
+	}
+	return v, err
+}
+
+// eval evaluates n; a shared sub-expression once (shared).
 func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
+	if n.slot != 0 {
+		if ev.own != n {
+			return ev.shared(n, sc)
+		}
+		ev.own = nil
+	}
 	ev.steps--
 	if ev.steps < 0 {
 		return val{}, evalError(n, "the evaluation takes more than %d steps", limits.MaxCertLogicSteps)
@@ -307,7 +379,7 @@ func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
 		if l.k != kNum || r.k != kNum || !isInt(l.n) || !isInt(r.n) {
 			return val{}, evalError(n, "the operands of + must both be integers, not %s and %s", describe(l), describe(r))
 		}
-		return val{k: kNum, n: l.n + r.n}, nil
+		return val{meta: meta{k: kNum}, n: l.n + r.n}, nil
 	case opLT, opGT, opLE, opGE, opBefore, opAfter, opNotAfter, opNotBefore:
 		return ev.compare(n, sc)
 	case opPlusTime:
@@ -318,14 +390,14 @@ func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
 		if v.k != kStr {
 			return val{}, evalError(n, "the date argument of plusTime must be a string, not %s", describe(v))
 		}
-		ms, err := parseDateTime(v.s)
+		ms, err := parseDateTime(v.str())
 		if err == nil {
 			ms, err = plusTime(ms, n.num, n.unit)
 		}
 		if err != nil {
 			return val{}, evalError(n, "plusTime: %v", err)
 		}
-		return val{k: kTime, ms: ms}, nil
+		return timeVal(ms), nil
 	case opDOB:
 		v, err := ev.eval(n.kids[0], sc)
 		if err != nil {
@@ -334,11 +406,11 @@ func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
 		if v.k != kStr {
 			return val{}, evalError(n, "the operand of dccDateOfBirth must be a string, not %s", describe(v))
 		}
-		ms, err := parseDate(v.s)
+		ms, err := parseDate(v.str())
 		if err != nil {
 			return val{}, evalError(n, "dccDateOfBirth: %v", err)
 		}
-		return val{k: kTime, ms: ms}, nil
+		return timeVal(ms), nil
 	case opExtract:
 		v, err := ev.eval(n.kids[0], sc)
 		if err != nil {
@@ -350,8 +422,8 @@ func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
 		case v.k != kStr:
 			return val{}, evalError(n, "the UVCI argument (#1) of extractFromUVCI must be a string or null, not %s", describe(v))
 		}
-		if s, ok := extractFromUVCI(v.s, n.num); ok {
-			return val{k: kStr, s: s}, nil
+		if s, ok := extractFromUVCI(v.str(), n.num); ok {
+			return val{meta: meta{k: kStr}, x: s}, nil // allocates: no real rule uses extractFromUVCI
 		}
 		return val{}, nil
 	case opReduce:
@@ -370,7 +442,7 @@ func (ev *evaluator) eval(n *node, sc *scope) (val, error) {
 		if size > limits.MaxCertLogicBuilt {
 			return val{}, evalError(n, "the array built has more than %d items, nested ones counted", limits.MaxCertLogicBuilt)
 		}
-		return val{k: kArr, a: items, size: int32(size)}, nil
+		return val{meta: meta{k: kArr, size: int32(size)}, x: &items}, nil
 	}
 	return val{}, evalError(n, "unknown operation %d", n.op)
 }
@@ -394,7 +466,7 @@ func (ev *evaluator) reduceContext(n *node, sc *scope) (val, error) {
 	}
 	ev.steps -= size // writing the values out costs as much
 	m := map[string]any{"accumulator": toAny(sc.acc), "current": toAny(sc.cur)}
-	return val{k: kObj, x: m, size: int32(size)}, nil
+	return val{meta: meta{k: kObj, size: int32(size)}, x: m}, nil
 }
 
 // lookup evaluates {"var": PATH}: it drills into objects by key and into
@@ -412,12 +484,12 @@ func lookup(n *node, sc *scope) val {
 			return val{}
 		}
 		for i := 1; i < len(frags); i++ {
-			if cur.k == kArr && cur.a != nil {
+			if items, ok := cur.built(); ok {
 				j := n.idx[i]
-				if j < 0 || j >= len(cur.a) {
+				if j < 0 || j >= len(items) {
 					return val{}
 				}
-				cur = cur.a[j]
+				cur = items[j]
 				continue
 			}
 			return fromAny(drill(cur.x, frags[i:], n.idx[i:]))
@@ -455,11 +527,11 @@ func member(n *node, l, r val) (val, error) {
 		if l.k != kStr {
 			return boolVal(false), nil
 		}
-		_, ok := n.set[l.s]
+		_, ok := n.set[l.str()]
 		return boolVal(ok), nil
 	}
-	if r.a != nil {
-		for _, item := range r.a {
+	if items, ok := r.built(); ok {
+		for _, item := range items {
 			if strictEqual(l, item) {
 				return boolVal(true), nil
 			}
@@ -487,7 +559,7 @@ func (ev *evaluator) compare(n *node, sc *scope) (val, error) {
 		}
 		switch {
 		case dates && v.k == kTime:
-			ops[i] = float64(v.ms)
+			ops[i] = v.n
 		case dates:
 			return val{}, evalError(n, "operand %d of a date-time comparison must be a date-time (made by plusTime or dccDateOfBirth), not %s", i+1, describe(v))
 		case v.k == kNum && isInt(v.n):

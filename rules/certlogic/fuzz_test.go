@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/ithc/ithc/internal/shareddata"
@@ -86,7 +87,8 @@ func FuzzCompile(f *testing.F) {
 }
 
 // FuzzEvaluate: evaluation of any valid expression over any data never
-// panics and gives a value or an *EvalError, never both.
+// panics and gives a value or an *EvalError, never both, and the same
+// with and without shared sub-expressions (share.go).
 func FuzzEvaluate(f *testing.F) {
 	for _, s := range suiteSeeds(f) {
 		f.Add(s[0], s[1])
@@ -106,6 +108,10 @@ func FuzzEvaluate(f *testing.F) {
 			if v != nil || !errors.As(err, &ee) {
 				t.Fatalf("Evaluate(%q, %q) = %v, %T %v; want nil and an *EvalError", expr, data, v, err, err)
 			}
+		}
+		uv, uerr := unshared(e).Evaluate(d)
+		if !reflect.DeepEqual(v, uv) || errText(err) != errText(uerr) {
+			t.Fatalf("Evaluate(%q, %q) = %v, %v; without sharing %v, %v", expr, data, v, err, uv, uerr)
 		}
 		b, berr := e.EvaluateBool(d)
 		if berr != nil && b {
