@@ -488,7 +488,15 @@ func (g *Gateway) SignedList(ctx context.Context, q ListQuery) ([]byte, int64, e
 	if err != nil {
 		return nil, 0, err
 	}
-	l := trust.List{Format: trust.ListFormat, Version: version, Since: q.Since, Issued: g.now().UTC(),
+	markers, _, err := g.store.List(ctx, store.Filter{Kinds: []string{KindMarker}})
+	if err != nil {
+		return nil, 0, err
+	}
+	var epoch int64
+	if len(markers) > 0 {
+		epoch = markers[len(markers)-1].Seq
+	}
+	l := trust.List{Format: trust.ListFormat, Version: version, Since: q.Since, Epoch: epoch, Issued: g.now().UTC(),
 		Kinds: q.Kinds, Country: q.Country, Type: q.Type, Entries: make([]trust.ListEntry, 0, len(entries))}
 	for _, e := range entries {
 		ts := e.Updated
@@ -582,4 +590,37 @@ func Offboard(ctx context.Context, st store.Store, thumbprint string, now time.T
 		return st.Delete(ctx, role, thumbprint, e.Signature, a)
 	}
 	return nil, fmt.Errorf("gateway: offboard: no onboarded certificate with thumbprint %s", thumbprint)
+}
+
+// KindMarker is the kind of the entry Advance writes: it is in no list.
+const KindMarker = "marker"
+
+// Advance raises the store's version to version, above its current one,
+// by writing a marker entry there with its audit record. It is the
+// operator's repair after restoring a backup (docs/operations.md): the
+// restored store's version is below the highest one verifiers have seen,
+// so they refuse its lists as a rollback, and writes would reuse versions
+// they already hold. Advance to at least that highest version; the writes
+// lost with the restore must then be made again (deletions first), and
+// verifiers receive them as changes. It is run on the gateway host, like
+// Onboard.
+func Advance(ctx context.Context, st store.Store, version int64, reason string, now time.Time) (*store.Entry, error) {
+	cur, err := st.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if version <= cur {
+		return nil, fmt.Errorf("gateway: advance: the store is at version %d already; give a version above it (the highest version verifiers have seen)", cur)
+	}
+	info, err := json.Marshal(map[string]any{"advanced_from": cur, "advanced_to": version, "reason": reason, "time": now.UTC()})
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("advance-%d", version)
+	e := &store.Entry{Kind: KindMarker, ID: id, Type: "advance", Thumbprint: thumb(info), Data: info}
+	a := &store.AuditRecord{Time: now, Action: "store.advance", Kind: KindMarker, ID: id, Request: info}
+	if err := st.Advance(ctx, version, e, a); err != nil {
+		return nil, fmt.Errorf("gateway: advance: %w", err)
+	}
+	return e, nil
 }

@@ -60,6 +60,11 @@ type List struct {
 	// Since is zero for a full list; otherwise the list holds only the
 	// changes (tombstones included) after that version.
 	Since int64 `json:"since,omitempty"`
+	// Epoch is the version at which the gateway's store was last advanced
+	// after a restore from a backup (gateway.Advance); zero when never. A
+	// verifier whose copy has another epoch may hold entries the restore
+	// lost, so it downloads the whole list again instead of the changes.
+	Epoch int64 `json:"epoch,omitempty"`
 	// Issued is when the gateway signed the list.
 	Issued time.Time `json:"issued"`
 	// Kinds, Country and Type record the filter the list was made with.

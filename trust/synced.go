@@ -47,6 +47,11 @@ const (
 	FilePrevTrustList = "trustlist.prev.json"
 )
 
+// ErrEpoch reports an incremental list of another epoch than the local
+// copy (see List.Epoch): the gateway was restored and advanced since, and
+// only a full download brings the copy to its state.
+var ErrEpoch = errors.New("trust: the gateway was restored since the last sync")
+
 // ErrCorrupt reports a synced copy damaged on disk.
 var ErrCorrupt = errors.New("trust: synced copy damaged")
 
@@ -108,6 +113,9 @@ func (s *SyncedList) Merge(l *List) error {
 	}
 	if l.Since != s.List.Version {
 		return fmt.Errorf("%w: incremental list since %d does not follow the local version %d", ErrListFormat, l.Since, s.List.Version)
+	}
+	if l.Epoch != s.List.Epoch {
+		return fmt.Errorf("%w: %w: the gateway's epoch is %d, the local copy's %d; download the whole list", ErrListFormat, ErrEpoch, l.Epoch, s.List.Epoch)
 	}
 	index := make(map[string]int, len(s.List.Entries))
 	for i, e := range s.List.Entries {

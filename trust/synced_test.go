@@ -116,3 +116,18 @@ func TestSyncedDamaged(t *testing.T) {
 		}
 	})
 }
+
+// An incremental list of another epoch (the gateway was restored and
+// advanced) is refused with ErrEpoch: only the whole list will do.
+func TestMergeEpoch(t *testing.T) {
+	s := &SyncedList{List: List{Version: 10}}
+	if err := s.Merge(&List{Version: 12, Since: 10, Epoch: 11}); !errors.Is(err, ErrEpoch) {
+		t.Errorf("Merge() of another epoch = %v, want ErrEpoch", err)
+	}
+	if err := s.Merge(&List{Version: 12, Epoch: 11}); err != nil || s.List.Epoch != 11 {
+		t.Errorf("Merge() of a full list = %v, epoch %d; want nil and 11", err, s.List.Epoch)
+	}
+	if err := s.Merge(&List{Version: 13, Since: 12, Epoch: 11}); err != nil {
+		t.Errorf("Merge() of the same epoch = %v", err)
+	}
+}

@@ -134,7 +134,12 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 	// handles both.
 	next := *local
 	next.List.Entries = append([]trust.ListEntry(nil), local.List.Entries...)
-	if err := next.Merge(l); err != nil {
+	if err := next.Merge(l); errors.Is(err, trust.ErrEpoch) && !o.Full {
+		// The gateway was restored from a backup and advanced: only the
+		// whole list says what it holds now.
+		o.Full = true
+		return Sync(ctx, o)
+	} else if err != nil {
 		return nil, fmt.Errorf("verifier: sync: %w; keeping the local copy", err)
 	}
 	next.Source = o.URL

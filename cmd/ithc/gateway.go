@@ -26,14 +26,15 @@ import (
 	"github.com/ithc/ithc/verifier"
 )
 
-const gatewayUsage = `usage: ithc gateway init|serve|onboard|offboard|audit|export ...
+const gatewayUsage = `usage: ithc gateway init|serve|onboard|offboard|audit|export|advance ...
 
     ithc gateway init --dir DIR [--listen ADDR] [--store URL] [--host NAME ...]
     ithc gateway serve --config FILE
     ithc gateway onboard --config FILE --anchor-key KEY --country CC [--csca F] [--upload F] [--tls F]
     ithc gateway offboard --config FILE --thumbprint HEX
     ithc gateway audit --config FILE [--country CC] [--json]
-    ithc gateway export --config FILE DIR`
+    ithc gateway export --config FILE DIR
+    ithc gateway advance --config FILE --to VERSION [--reason TEXT]   (after restoring a backup)`
 
 // runGateway runs the operator's commands.
 func runGateway(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -53,6 +54,8 @@ func runGateway(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return gatewayAudit(args[1:], stdout, stderr)
 	case "export":
 		return gatewayExport(args[1:], stdout, stderr)
+	case "advance":
+		return gatewayAdvance(args[1:], stdout, stderr)
 	}
 	return usageError("unknown gateway command %q\n%s", args[0], gatewayUsage)
 }
@@ -186,6 +189,33 @@ func gatewayOffboard(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "withdrew %s %s %s (seq %d)\n", e.Country, e.Kind, e.ID, e.Seq)
+	return nil
+}
+
+// gatewayAdvance raises the store's version after a restore (see
+// gateway.Advance and docs/operations.md).
+func gatewayAdvance(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("gateway advance", "ithc gateway advance --config FILE --to VERSION [--reason TEXT]", stderr)
+	config := fs.String("config", "", "gateway configuration file (required)")
+	to := fs.Int64("to", 0, "the new version: above the highest version verifiers have seen (required)")
+	reason := fs.String("reason", "restored from a backup", "why, for the audit log")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *config == "" || *to <= 0 {
+		return usageError("--config and a positive --to are required, and no arguments")
+	}
+	_, st, err := openConfigStore(*config)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e, err := gateway.Advance(context.Background(), st, *to, *reason, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "store advanced to version %d; now make again the writes the restore lost, deletions first\n", e.Seq)
 	return nil
 }
 

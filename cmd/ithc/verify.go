@@ -410,6 +410,9 @@ func loadTrust(paths []string, stderr io.Writer) (*trust.Store, error) {
 		for _, pr := range problems {
 			fmt.Fprintf(stderr, "ithc: warning: %s: left out %s\n", p, pr)
 		}
+		if list.Recovered != "" {
+			fmt.Fprintf(stderr, "ithc: warning: %s: %s\n", p, list.Recovered)
+		}
 		if age := time.Since(list.Synced); age > 24*time.Hour {
 			fmt.Fprintf(stderr, "ithc: warning: %s was last synced %s ago (%s)\n", p, age.Round(time.Minute), list.Synced.Format(time.RFC3339))
 		}

@@ -154,6 +154,13 @@ type Store interface {
 	// signature as its Signature, and returns it. It returns ErrNotFound
 	// when there is no such entry and ErrDeleted when it is a tombstone.
 	Delete(ctx context.Context, kind, id string, signature []byte, a *AuditRecord) (*Entry, error)
+	// Advance inserts e as Insert does but with Seq = version, raising the
+	// store's version to it; version must be above the current version
+	// (ErrInvalid otherwise) and e's ID unused. It is the operator's repair
+	// after restoring a backup (docs/operations.md): the restored store's
+	// version is below the highest one verifiers have seen, and every
+	// write after the repair must be newer than that to reach them.
+	Advance(ctx context.Context, version int64, e *Entry, a *AuditRecord) error
 	// Get returns the entry, live or tombstone, or ErrNotFound.
 	Get(ctx context.Context, kind, id string) (*Entry, error)
 	// List returns the entries f selects in Seq order, and the version of

@@ -220,6 +220,20 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, false)`,
 
 // Insert stores a new entry and its audit record in one transaction.
 func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord) error {
+	return s.insert(ctx, 0, e, a)
+}
+
+// Advance inserts e with Seq = version, above the current version.
+func (s *Store) Advance(ctx context.Context, version int64, e *store.Entry, a *store.AuditRecord) error {
+	if version <= 0 {
+		return fmt.Errorf("postgres: %w: version %d is not positive", store.ErrInvalid, version)
+	}
+	return s.insert(ctx, version, e, a)
+}
+
+// insert stores a new entry at the next Seq, or at version when it is not
+// zero.
+func (s *Store) insert(ctx context.Context, version int64, e *store.Entry, a *store.AuditRecord) error {
 	if err := store.CheckEntry(e); err != nil {
 		return err
 	}
@@ -241,6 +255,12 @@ func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord
 		}
 		if seq, err = nextSeq(ctx, tx); err != nil {
 			return err
+		}
+		if version != 0 {
+			if version < seq {
+				return fmt.Errorf("postgres: %w: version %d is not above the store's version %d", store.ErrInvalid, version, seq-1)
+			}
+			seq = version
 		}
 		if err := insertEntry(ctx, tx, e, seq, t); err != nil {
 			return err

@@ -230,6 +230,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 
 // Insert stores a new entry and its audit record in one transaction.
 func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord) error {
+	return s.insert(ctx, 0, e, a)
+}
+
+// Advance inserts e with Seq = version, above the current version.
+func (s *Store) Advance(ctx context.Context, version int64, e *store.Entry, a *store.AuditRecord) error {
+	if version <= 0 {
+		return fmt.Errorf("sqlite: %w: version %d is not positive", store.ErrInvalid, version)
+	}
+	return s.insert(ctx, version, e, a)
+}
+
+// insert stores a new entry at the next Seq, or at version when it is not
+// zero.
+func (s *Store) insert(ctx context.Context, version int64, e *store.Entry, a *store.AuditRecord) error {
 	if err := store.CheckEntry(e); err != nil {
 		return err
 	}
@@ -251,6 +265,12 @@ func (s *Store) Insert(ctx context.Context, e *store.Entry, a *store.AuditRecord
 		}
 		if seq, err = nextSeq(ctx, tx); err != nil {
 			return err
+		}
+		if version != 0 {
+			if version < seq {
+				return fmt.Errorf("sqlite: %w: version %d is not above the store's version %d", store.ErrInvalid, version, seq-1)
+			}
+			seq = version
 		}
 		if err := insertEntry(ctx, tx, e, seq, t, t); err != nil {
 			return err
