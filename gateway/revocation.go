@@ -64,15 +64,21 @@ func (g *Gateway) UploadRevocation(ctx context.Context, caller *Caller, body []b
 	if b.Country != caller.Country {
 		return nil, refuse(403, "wrong_country", "batch %s names the country %s, but the caller is %s", b.ID, b.Country, caller.Country)
 	}
-	signer, err := g.store.Get(ctx, store.KindSigner, b.KID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, refuse(403, "unknown_signer", "batch %s revokes certificates of kid %s, which is no document signer of %s", b.ID, b.KID, caller.Country)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if signer.Country != caller.Country {
-		return nil, refuse(403, "wrong_country", "kid %s is a document signer of %s; %s cannot revoke its certificates", b.KID, signer.Country, caller.Country)
+	if b.Type == revocation.HashSHCRID {
+		if err := g.checkSHCIssuer(ctx, caller.Country, b); err != nil {
+			return nil, err
+		}
+	} else {
+		signer, err := g.store.Get(ctx, store.KindSigner, b.KID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, refuse(403, "unknown_signer", "batch %s revokes certificates of kid %s, which is no document signer of %s", b.ID, b.KID, caller.Country)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if signer.Country != caller.Country {
+			return nil, refuse(403, "wrong_country", "kid %s is a document signer of %s; %s cannot revoke its certificates", b.KID, signer.Country, caller.Country)
+		}
 	}
 	now := g.now()
 	if !now.Before(b.Expires) {
@@ -103,8 +109,34 @@ func (g *Gateway) UploadRevocation(ctx context.Context, caller *Caller, body []b
 		return nil, err
 	}
 	g.metrics.writes.WithLabelValues("revocation.upload").Inc()
-	g.log.Info("revocation batch uploaded", "country", caller.Country, "batch", b.ID, "kid", b.KID, "type", b.HashType, "entries", len(b.Entries), "seq", e.Seq)
+	g.log.Info("revocation batch uploaded", "country", caller.Country, "batch", b.ID, "kid", b.KID, "type", b.HashType, "entries", len(b.Entries), "seq", e.Seq, "iss", b.Iss)
 	return e, nil
+}
+
+// checkSHCIssuer decides whether country may upload b, a batch of SMART
+// Health Card rids. The gateway does not know SMART issuers: a country
+// claims an issuer (iss) and its key (kid) by uploading the first live
+// batch naming them, and from then on only that country's batches may
+// name them, and a key stays under the issuer it was first named with
+// (docs/revocation.md, "SMART Health Cards").
+func (g *Gateway) checkSHCIssuer(ctx context.Context, country string, b *revocation.Batch) error {
+	entries, _, err := g.store.List(ctx, store.Filter{Kinds: []string{store.KindRevocation}, Type: revocation.HashSHCRID.String()})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		in, err := revocation.ParseInfo(e.Data)
+		if err != nil {
+			continue
+		}
+		if (in.Iss == b.Iss || in.KID == b.KID) && in.Country != country {
+			return refuse(403, "wrong_country", "the SMART issuer %s (key %s) is revoked by %s (batch %s); only %s may revoke its cards", in.Iss, in.KID, in.Country, in.ID, in.Country)
+		}
+		if in.KID == b.KID && in.Iss != b.Iss {
+			return refuse(400, "bad_batch", "batch %s names key %s under the issuer %s, which batch %s names under %s", b.ID, b.KID, b.Iss, in.ID, in.Iss)
+		}
+	}
+	return nil
 }
 
 // DeleteRevocation turns caller's batch named in a signed

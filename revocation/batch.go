@@ -33,9 +33,12 @@ type Header struct {
 	// Country is the revoking country (ISO 3166-1 alpha-2).
 	Country string `json:"country"`
 	// KID is the key identifier of the document signer whose certificates
-	// the batch revokes, in standard base64 (as the gateway names signers).
+	// the batch revokes, in standard base64 (as the gateway names signers);
+	// in a SHCRID batch, the SMART Health Card issuer key's RFC 7638
+	// thumbprint, in base64url without padding (as in the cards' JWS
+	// header and the issuer's crl/KID.json).
 	KID string `json:"kid"`
-	// HashType is "UCI", "COUNTRYCODEUCI" or "SIGNATURE".
+	// HashType is "UCI", "COUNTRYCODEUCI", "SIGNATURE" or "SHCRID".
 	HashType string `json:"hashType"`
 	// Created is when the batch was made, the date of its revocations.
 	Created time.Time `json:"created"`
@@ -44,6 +47,13 @@ type Header struct {
 	Expires time.Time `json:"expires"`
 	// Reason is the issuer's reason, shown to the verifying officer.
 	Reason string `json:"reason,omitempty"`
+	// Iss is, in a SHCRID batch only, the SMART Health Card issuer (the
+	// https URL of the cards' iss) whose key KID signed the revoked cards.
+	Iss string `json:"iss,omitempty"`
+	// RevokedBefore is, in a SHCRID batch only, the rids' timestamp: the
+	// batch revokes the cards issued (nbf) before it. Zero revokes every
+	// card carrying one of the rids.
+	RevokedBefore time.Time `json:"revokedBefore,omitzero"`
 }
 
 // Batch is a header and its entries, sorted ascending without duplicates.
@@ -52,6 +62,10 @@ type Batch struct {
 	Type    HashType
 	KIDRaw  []byte
 	Entries []Hash
+	// RIDs are, in a SHCRID batch, the revocation identifiers: RIDs[i] is
+	// the rid whose entry is Entries[i]. The body carries them so that the
+	// batch converts back to a SMART revocation list (SHCListOf).
+	RIDs []string
 }
 
 // NewBatch checks h and returns a batch of entries, sorted and
@@ -62,6 +76,9 @@ func NewBatch(h Header, entries []Hash) (*Batch, error) {
 	b := &Batch{Header: h}
 	if err := b.checkHeader(); err != nil {
 		return nil, err
+	}
+	if b.Type == HashSHCRID {
+		return nil, batchErr("%s: a SHCRID batch is made of rids (NewSHCBatch), not of hashes", h.ID)
 	}
 	slices.SortFunc(entries, Hash.Compare)
 	entries = slices.Compact(entries)
@@ -123,16 +140,32 @@ func (b *Batch) checkHeader() error {
 	if len(h.Country) != 2 || h.Country[0] < 'A' || h.Country[0] > 'Z' || h.Country[1] < 'A' || h.Country[1] > 'Z' {
 		return batchErr("%s: country %q is not two uppercase letters", h.ID, h.Country)
 	}
-	kid, err := base64.StdEncoding.Strict().DecodeString(h.KID)
-	if err != nil || len(kid) == 0 || len(kid) > 64 {
-		return batchErr("%s: kid %q is not 1 to 64 bytes in standard base64", h.ID, h.KID)
-	}
-	b.KIDRaw = kid
 	t, err := ParseHashType(h.HashType)
 	if err != nil || h.HashType != t.String() {
-		return batchErr("%s: hash type %q is not UCI, COUNTRYCODEUCI or SIGNATURE", h.ID, h.HashType)
+		return batchErr("%s: hash type %q is not UCI, COUNTRYCODEUCI, SIGNATURE or SHCRID", h.ID, h.HashType)
 	}
 	b.Type = t
+	if t == HashSHCRID {
+		if err := checkThumbprint(h.KID); err != nil {
+			return batchErr("%s: %v", h.ID, err)
+		}
+		b.KIDRaw, _ = base64.RawURLEncoding.DecodeString(h.KID)
+		if err := checkIssuer(h.Iss); err != nil {
+			return batchErr("%s: %v", h.ID, err)
+		}
+		if rb := h.RevokedBefore; !rb.IsZero() && (rb.Year() < 1970 || rb.Year() > 9999 || rb.Nanosecond() != 0 || rb.Location() != time.UTC) {
+			return batchErr("%s: revokedBefore %s is not a UTC time in whole seconds between 1970 and 9999", h.ID, rb.Format(time.RFC3339Nano))
+		}
+	} else {
+		kid, err := base64.StdEncoding.Strict().DecodeString(h.KID)
+		if err != nil || len(kid) == 0 || len(kid) > 64 {
+			return batchErr("%s: kid %q is not 1 to 64 bytes in standard base64", h.ID, h.KID)
+		}
+		b.KIDRaw = kid
+		if h.Iss != "" || !h.RevokedBefore.IsZero() {
+			return batchErr("%s: iss and revokedBefore belong to SHCRID batches only, not %s", h.ID, h.HashType)
+		}
+	}
 	if y := h.Created.Year(); y < 2000 || y > 9999 {
 		return batchErr("%s: created %s is not a date between 2000 and 9999", h.ID, h.Created.Format(time.RFC3339))
 	}
@@ -157,16 +190,27 @@ func (b *Batch) checkHeader() error {
 //
 //	"ITHCRVB1" | uint16 header length | header JSON | uint32 count | count × 16-byte entries, ascending
 //
-// (integers big-endian).
+// (integers big-endian), followed in a SHCRID batch by each entry's rid,
+// in the entries' order, as one length byte and the rid's characters.
 func (b *Batch) Marshal() []byte {
 	hdr, _ := json.Marshal(b.Header) // strings and times only: cannot fail
-	out := make([]byte, 0, len(Magic)+2+len(hdr)+4+16*len(b.Entries))
+	n := len(Magic) + 2 + len(hdr) + 4 + 16*len(b.Entries)
+	for _, rid := range b.RIDs {
+		n += 1 + len(rid)
+	}
+	out := make([]byte, 0, n)
 	out = append(out, Magic...)
 	out = binary.BigEndian.AppendUint16(out, uint16(len(hdr)))
 	out = append(out, hdr...)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(b.Entries)))
 	for i := range b.Entries {
 		out = append(out, b.Entries[i][:]...)
+	}
+	if b.Type == HashSHCRID {
+		for _, rid := range b.RIDs {
+			out = append(out, byte(len(rid)))
+			out = append(out, rid...)
+		}
 	}
 	return out
 }
@@ -210,8 +254,15 @@ func ParseBatch(body []byte) (*Batch, error) {
 	}
 	count := binary.BigEndian.Uint32(p)
 	p = p[4:]
-	if count == 0 || count > limits.MaxRevocationBatchEntries {
-		return nil, batchErr("%s: %d entries, want 1 to %d", h.ID, count, limits.MaxRevocationBatchEntries)
+	if count == 0 || count > uint32(maxEntries(b.Type)) {
+		return nil, batchErr("%s: %d entries, want 1 to %d", h.ID, count, maxEntries(b.Type))
+	}
+	var rids []byte
+	if b.Type == HashSHCRID {
+		if uint64(len(p)) < 16*uint64(count) {
+			return nil, batchErr("%s: %d bytes of entries and rids for %d entries of 16 bytes", h.ID, len(p), count)
+		}
+		p, rids = p[:16*count], p[16*count:]
 	}
 	if uint64(len(p)) != 16*uint64(count) {
 		return nil, batchErr("%s: %d bytes of entries for %d entries of 16 bytes", h.ID, len(p), count)
@@ -223,7 +274,35 @@ func ParseBatch(body []byte) (*Batch, error) {
 			return nil, batchErr("%s: entry %d is not greater than entry %d (entries are sorted, without duplicates)", h.ID, i, i-1)
 		}
 	}
+	if b.Type == HashSHCRID {
+		b.RIDs = make([]string, count)
+		for i := range b.RIDs {
+			if len(rids) == 0 || len(rids) < 1+int(rids[0]) {
+				return nil, batchErr("%s: the body ends before the rid of entry %d", h.ID, i)
+			}
+			rid := string(rids[1 : 1+int(rids[0])])
+			rids = rids[1+len(rid):]
+			if err := checkRID(rid); err != nil {
+				return nil, batchErr("%s: rid of entry %d: %v", h.ID, i, err)
+			}
+			if HashOfSHCRID(h.Iss, h.KID, rid) != b.Entries[i] {
+				return nil, batchErr("%s: entry %d is not the hash of its rid %q", h.ID, i, rid)
+			}
+			b.RIDs[i] = rid
+		}
+		if len(rids) != 0 {
+			return nil, batchErr("%s: %d bytes after the last rid", h.ID, len(rids))
+		}
+	}
 	return b, nil
+}
+
+// maxEntries is the largest number of entries in a batch of type t.
+func maxEntries(t HashType) int {
+	if t == HashSHCRID {
+		return limits.MaxRevocationSHCEntries
+	}
+	return limits.MaxRevocationBatchEntries
 }
 
 // DeleteRequest is the content of a signed request to delete a batch.
@@ -281,6 +360,9 @@ type Info struct {
 	Created  time.Time `json:"created"`
 	Expires  time.Time `json:"expires"`
 	Reason   string    `json:"reason,omitempty"`
+	// Iss and RevokedBefore are those of a SHCRID batch.
+	Iss           string    `json:"iss,omitempty"`
+	RevokedBefore time.Time `json:"revokedBefore,omitzero"`
 	// Body is the hex SHA-256 of the batch body (the CMS content).
 	Body string `json:"body"`
 	// Size is the size of the CMS the gateway serves for the batch.
@@ -291,7 +373,8 @@ type Info struct {
 // size bytes.
 func InfoOf(b *Batch, bodySum [32]byte, size int) Info {
 	return Info{ID: b.ID, Country: b.Country, KID: b.KID, HashType: b.HashType, Count: len(b.Entries),
-		Created: b.Created, Expires: b.Expires, Reason: b.Reason, Body: fmt.Sprintf("%x", bodySum), Size: size}
+		Created: b.Created, Expires: b.Expires, Reason: b.Reason, Iss: b.Iss, RevokedBefore: b.RevokedBefore,
+		Body: fmt.Sprintf("%x", bodySum), Size: size}
 }
 
 // ParseInfo parses the data of a revocation list entry.
@@ -313,12 +396,12 @@ func ParseInfo(data []byte) (*Info, error) {
 
 func (in *Info) check() error {
 	b := &Batch{Header: Header{ID: in.ID, Country: in.Country, KID: in.KID, HashType: in.HashType,
-		Created: in.Created, Expires: in.Expires, Reason: in.Reason}}
+		Created: in.Created, Expires: in.Expires, Reason: in.Reason, Iss: in.Iss, RevokedBefore: in.RevokedBefore}}
 	if err := b.checkHeader(); err != nil {
 		return err
 	}
-	if in.Count < 1 || in.Count > limits.MaxRevocationBatchEntries {
-		return batchErr("%s: count %d is not 1 to %d", in.ID, in.Count, limits.MaxRevocationBatchEntries)
+	if in.Count < 1 || in.Count > maxEntries(b.Type) {
+		return batchErr("%s: count %d is not 1 to %d", in.ID, in.Count, maxEntries(b.Type))
 	}
 	if len(in.Body) != 64 {
 		return batchErr("%s: body hash %q is not a hex SHA-256", in.ID, in.Body)
@@ -337,7 +420,8 @@ func (in *Info) check() error {
 // Matches reports how b differs from the description in, or nil.
 func (in *Info) Matches(b *Batch) error {
 	if b.ID != in.ID || b.Country != in.Country || b.KID != in.KID || b.HashType != in.HashType ||
-		!b.Created.Equal(in.Created) || !b.Expires.Equal(in.Expires) || b.Reason != in.Reason || len(b.Entries) != in.Count {
+		!b.Created.Equal(in.Created) || !b.Expires.Equal(in.Expires) || b.Reason != in.Reason || len(b.Entries) != in.Count ||
+		b.Iss != in.Iss || !b.RevokedBefore.Equal(in.RevokedBefore) {
 		return batchErr("%s: the body does not match the list's description of it", in.ID)
 	}
 	return nil

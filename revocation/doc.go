@@ -15,6 +15,13 @@
 //     half r, so that the same signature re-encoded (s replaced by n−s)
 //     cannot escape revocation.
 //
+// and one of ITHC's own for SMART Health Cards, HashSHCRID: the card's
+// issuer, key thumbprint and rid (HashOfSHCRID), in batches that name the
+// issuer key instead of a document signer and carry the rids' timestamp
+// (Header.Iss, Header.RevokedBefore) and the rids themselves, so that an
+// issuer's revocation list converts to batches and back (ParseSHCList,
+// SHCBatches, SHCListOf).
+//
 // A Batch revokes entries of one hash type for certificates of one
 // document signer (named by its kid); its canonical binary body
 // (Batch.Marshal, ParseBatch) is what the country signs as CMS with its

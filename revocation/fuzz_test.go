@@ -15,6 +15,10 @@ func FuzzParseBatch(f *testing.F) {
 	b2, _ := NewBatch(header("seed-2", HashSignature), []Hash{HashOfUCI("c")})
 	f.Add(b2.Marshal())
 	f.Add([]byte(Magic))
+	h := shcHeader("seed-shc")
+	h.RevokedBefore = t0
+	b3, _ := NewSHCBatch(h, []string{"FKDIxsTCGlU", "TqB_qu_6OtM"})
+	f.Add(b3.Marshal())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := ParseBatch(data)
 		if err != nil {
@@ -66,6 +70,39 @@ func FuzzParseDeleteRequest(f *testing.F) {
 		}
 		if _, err := ParseDeleteRequest(d.Marshal()); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzParseSHCList(f *testing.F) {
+	f.Add([]byte(exampleCRL))
+	f.Add([]byte(`{"kid":"` + exampleKID + `","method":"rid","ctr":"0012","rids":["a.0001","b"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseSHCList(data)
+		if err != nil {
+			if l != nil {
+				t.Fatal("a result with an error")
+			}
+			return
+		}
+		canon := l.Marshal()
+		again, err := ParseSHCList(canon)
+		if err != nil {
+			t.Fatalf("the canonical form %s does not parse: %v", canon, err)
+		}
+		if !bytes.Equal(again.Marshal(), canon) {
+			t.Fatalf("the canonical form changes: %s, then %s", canon, again.Marshal())
+		}
+		if len(l.Revoked) == 0 {
+			return
+		}
+		// Whatever parses converts to batches and back.
+		bs, err := SHCBatches(shcHeader("fuzz"), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back := SHCListOf(exampleIss, l.KID, l.Ctr, bs).Marshal(); !bytes.Equal(back, canon) {
+			t.Fatalf("through batches: %s, want %s", back, canon)
 		}
 	})
 }

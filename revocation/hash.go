@@ -14,15 +14,22 @@ const (
 	HashUCI            HashType = 1 // SHA-256 of the UCI
 	HashCountryCodeUCI HashType = 2 // SHA-256 of country code + UCI
 	HashSignature      HashType = 3 // SHA-256 of the signature (ECDSA: r only)
+	// HashSHCRID is ITHC's type for SMART Health Cards: the SHA-256 of
+	// the card's issuer (iss), key (kid) and revocation identifier (rid),
+	// as HashOfSHCRID writes them.
+	HashSHCRID HashType = 4
 )
 
 // numHashTypes bounds the arrays indexed by HashType.
-const numHashTypes = 4
+const numHashTypes = 5
 
-var hashTypeNames = [numHashTypes]string{"", "UCI", "COUNTRYCODEUCI", "SIGNATURE"}
+var hashTypeNames = [numHashTypes]string{"", "UCI", "COUNTRYCODEUCI", "SIGNATURE", "SHCRID"}
 
-// String returns the EU name of the type ("UCI", "COUNTRYCODEUCI",
-// "SIGNATURE").
+// hashTypeKinds are the verify.Revocation kinds of the types.
+var hashTypeKinds = [numHashTypes]string{"", "uci", "countrycodeuci", "signature", "rid"}
+
+// String returns the name of the type: the EU's ("UCI",
+// "COUNTRYCODEUCI", "SIGNATURE") or "SHCRID".
 func (h HashType) String() string {
 	if h > 0 && h < numHashTypes {
 		return hashTypeNames[h]
@@ -31,7 +38,12 @@ func (h HashType) String() string {
 }
 
 // kind returns the verify.Revocation kind of the type.
-func (h HashType) kind() string { return strings.ToLower(h.String()) }
+func (h HashType) kind() string {
+	if h > 0 && h < numHashTypes {
+		return hashTypeKinds[h]
+	}
+	return strings.ToLower(h.String())
+}
 
 // ParseHashType parses a hash type name, in any case.
 func ParseHashType(s string) (HashType, error) {
@@ -40,7 +52,7 @@ func ParseHashType(s string) (HashType, error) {
 			return HashType(i), nil
 		}
 	}
-	return 0, fmt.Errorf("revocation: hash type %q is not UCI, COUNTRYCODEUCI or SIGNATURE", s)
+	return 0, fmt.Errorf("revocation: hash type %q is not UCI, COUNTRYCODEUCI, SIGNATURE or SHCRID", s)
 }
 
 // Hash is a 128-bit entry: the first 16 bytes of a SHA-256.
@@ -75,6 +87,17 @@ func HashOfSignature(sig []byte, ecdsa bool) Hash {
 	sum := sha256.Sum256(sig)
 	return Hash(sum[:16])
 }
+
+// HashOfSHCRID returns the HashSHCRID entry of a SMART Health Card's
+// revocation identifier: the SHA-256, truncated to 128 bits, of the UTF-8
+//
+//	iss "#" kid "." rid
+//
+// where iss is the card's issuer URL exactly as in its payload, kid the
+// RFC 7638 thumbprint of its key in base64url (as in the JWS header) and
+// rid its vc.rid, without timestamp. Neither kid nor rid can hold '#' or
+// '.', so the string names one (iss, kid, rid) only.
+func HashOfSHCRID(iss, kid, rid string) Hash { return truncated(iss, "#", kid, ".", rid) }
 
 // Compare orders hashes as big-endian numbers.
 func (h Hash) Compare(o Hash) int {

@@ -3,6 +3,7 @@ package revocation
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -42,7 +43,9 @@ type batchRec struct {
 	kid                 string // raw
 	typ                 HashType
 	created, expires    time.Time
-	count               int
+	// revokedBefore is a SHCRID batch's timestamp (zero: none).
+	revokedBefore time.Time
+	count         int
 }
 
 type partition struct {
@@ -260,7 +263,7 @@ func (x *Index) Add(b *Batch) error {
 		return fmt.Errorf("revocation: index: batch %s is not checked (use NewBatch or ParseBatch)", b.ID)
 	}
 	rec := &batchRec{id: b.ID, country: b.Country, reason: b.Reason, kid: string(b.KIDRaw), typ: b.Type,
-		created: b.Created, expires: b.Expires, count: len(b.Entries)}
+		created: b.Created, expires: b.Expires, revokedBefore: b.RevokedBefore, count: len(b.Entries)}
 	rb := newRunBuilder(len(b.Entries), []*batchRec{rec})
 	for i := range b.Entries {
 		rb.add(&b.Entries[i], 0)
@@ -350,7 +353,7 @@ func mergeBatches(bs []*Batch) (*run, []*batchRec) {
 	n := 0
 	for i, b := range bs {
 		recs[i] = &batchRec{id: b.ID, country: b.Country, reason: b.Reason, kid: string(b.KIDRaw), typ: b.Type,
-			created: b.Created, expires: b.Expires, count: len(b.Entries)}
+			created: b.Created, expires: b.Expires, revokedBefore: b.RevokedBefore, count: len(b.Entries)}
 		n += len(b.Entries)
 	}
 	out := newRunBuilder(n, recs)
@@ -505,7 +508,9 @@ func (x *Index) Stats() Stats {
 }
 
 // Lookup returns the batch holding entry h of hash type t for the signer
-// kid, or nil. Batches expired at x.Now are ignored.
+// kid, or nil. Batches expired at x.Now are ignored. A SHCRID batch with a
+// RevokedBefore time counts whatever the card's issuance: Revoked
+// compares it with the card's.
 func (x *Index) Lookup(kid []byte, t HashType, h Hash) *verify.Revocation {
 	if t == 0 || t >= numHashTypes {
 		return nil
@@ -516,10 +521,12 @@ func (x *Index) Lookup(kid []byte, t HashType, h Hash) *verify.Revocation {
 	if p == nil {
 		return nil
 	}
-	return x.lookup(p.runs[t], &h)
+	return x.lookup(p.runs[t], &h, nil)
 }
 
-func (x *Index) lookup(runs []*run, h *Hash) *verify.Revocation {
+// lookup finds h in runs; when issued is not nil, a batch with a
+// revokedBefore time counts only if *issued is before it.
+func (x *Index) lookup(runs []*run, h *Hash, issued *time.Time) *verify.Revocation {
 	for _, r := range runs {
 		i, end := r.find(h)
 		if i < 0 {
@@ -530,6 +537,9 @@ func (x *Index) lookup(runs []*run, h *Hash) *verify.Revocation {
 				break
 			}
 			rec := r.batches[r.ref(i)]
+			if issued != nil && !rec.revokedBefore.IsZero() && !issued.Before(rec.revokedBefore) {
+				continue
+			}
 			if x.now().Before(rec.expires) {
 				return &verify.Revocation{Batch: rec.id, Kind: rec.typ.kind(), Reason: rec.reason, Date: rec.created}
 			}
@@ -563,7 +573,7 @@ func (x *Index) Revoked(q *verify.RevocationQuery) *verify.Revocation {
 			}
 			sum := sha256.Sum256(append(buf[:0], uci...))
 			h := Hash(sum[:16])
-			if r := x.lookup(runs, &h); r != nil {
+			if r := x.lookup(runs, &h, nil); r != nil {
 				return r
 			}
 		}
@@ -575,14 +585,26 @@ func (x *Index) Revoked(q *verify.RevocationQuery) *verify.Revocation {
 			}
 			sum := sha256.Sum256(append(append(buf[:0], q.Country...), uci...))
 			h := Hash(sum[:16])
-			if r := x.lookup(runs, &h); r != nil {
+			if r := x.lookup(runs, &h, nil); r != nil {
 				return r
 			}
 		}
 	}
 	if runs := p.runs[HashSignature]; len(runs) > 0 && len(q.Signature) > 0 {
 		h := HashOfSignature(q.Signature, q.ECDSA)
-		if r := x.lookup(runs, &h); r != nil {
+		if r := x.lookup(runs, &h, nil); r != nil {
+			return r
+		}
+	}
+	if runs := p.runs[HashSHCRID]; len(runs) > 0 && q.RID != "" && len(q.KID) == 32 {
+		// iss "#" kid "." rid, as HashOfSHCRID, without allocating.
+		var kid [43]byte
+		base64.RawURLEncoding.Encode(kid[:], q.KID)
+		var sbuf [512]byte
+		in := append(append(append(append(append(sbuf[:0], q.Issuer...), '#'), kid[:]...), '.'), q.RID...)
+		sum := sha256.Sum256(in)
+		h := Hash(sum[:16])
+		if r := x.lookup(runs, &h, &q.IssuedAt); r != nil {
 			return r
 		}
 	}

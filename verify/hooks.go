@@ -37,7 +37,9 @@ type RevocationQuery struct {
 	Format string
 	// Country is the issuing country (ISO 3166-1 alpha-2).
 	Country string
-	// KID is the signer's key identifier (HC1: the COSE kid).
+	// KID is the signer's key identifier (HC1: the COSE kid; SHC: the
+	// issuer key's RFC 7638 thumbprint, the 32 bytes its base64url kid
+	// encodes).
 	KID []byte
 	// UCI is the certificate identifier: the DCC's ci, the native
 	// certificate's identifier (every event's, for the EU's per-entry
@@ -47,10 +49,11 @@ type RevocationQuery struct {
 	// only its first half (r) identifies it.
 	Signature []byte
 	ECDSA     bool
-	// Issuer and RID are a SMART Health Card's iss and the rid of its kid.
+	// Issuer and RID are a SMART Health Card's iss and vc.rid; a card
+	// without a rid gets no query.
 	Issuer, RID string
-	// IssuedAt is the code's issue time (SMART rid entries revoke cards
-	// issued before a timestamp).
+	// IssuedAt is the code's issue time (a SMART card's nbf: rid entries
+	// with a timestamp revoke the cards issued before it).
 	IssuedAt time.Time
 }
 

@@ -1,6 +1,9 @@
 package verify
 
 import (
+	"encoding/base64"
+
+	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/shc"
 )
 
@@ -25,6 +28,11 @@ func (v *Verifier) fromSHC(sr *shc.Result) *Result {
 	}
 	switch {
 	case sr.Status == shc.StatusVerified:
+		if q := shcRevocation(sr, r.Certificate); q != nil && v.opts.Revocation != nil {
+			if err := v.checkRevocation(r, q); err != nil {
+				return r.setError(err)
+			}
+		}
 		r.Status, r.Stage, r.Reason = StatusVerified, StageDone, reasons[StatusVerified]
 		c := &RuleContext{}
 		if sr.IssuedAt != nil {
@@ -44,6 +52,25 @@ func (v *Verifier) fromSHC(sr *shc.Result) *Result {
 		r.setError(&Error{Status: Status(sr.Status), Stage: Stage(sr.Stage), Detail: prefixed("shc", detail)})
 	}
 	return r
+}
+
+// shcRevocation returns the revocation query of a verified card that
+// carries a rid (docs/revocation.md, hash type SHCRID): its issuer, its
+// key's thumbprint (raw, as KID), the rid and its issuance time (nbf); nil
+// when the card has no rid, since only a rid names it.
+func shcRevocation(sr *shc.Result, cert *healthcert.Certificate) *RevocationQuery {
+	if sr.Rid == "" || sr.IssuedAt == nil {
+		return nil
+	}
+	kid, err := base64.RawURLEncoding.DecodeString(sr.KID)
+	if err != nil {
+		return nil
+	}
+	q := &RevocationQuery{Format: FormatSHC, KID: kid, Issuer: sr.Issuer, RID: sr.Rid, IssuedAt: *sr.IssuedAt}
+	if cert != nil {
+		q.Country = cert.Issuer.Country
+	}
+	return q
 }
 
 // shcSignatureChecked reports whether verification got past the

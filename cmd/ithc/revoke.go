@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 const revokeSynopsis = `ithc revoke --gateway URL --tls-cert F --tls-key KEY --upload-cert F --upload-key KEY [--ca F]
             (--signer DSC.pem | --kid B64 | --codes) [--type uci|countrycodeuci|signature] [--hashes]
             [--file FILE] [--days N | --expires TIME] [--reason TEXT] [--id ID] [--json] [ITEM...]
+       ithc revoke ... --shc-issuer ISS (--kid THUMBPRINT [RID[.TIME]...] | --shc-crl crl/KID.json) [--days N] [--reason TEXT] [--id ID]
        ithc revoke delete --gateway URL --tls-cert F --tls-key KEY --upload-cert F --upload-key KEY [--ca F] BATCH-ID...
 
 Revoke single certificates: build revocation batches of the items (one per
@@ -37,11 +39,20 @@ certificate and send them to the gateway. An item is a certificate
 identifier (UCI), or with --hashes a 32-digit hex entry, or with --codes a
 signed code (HC1:...) whose identifiers, signature and signer it reads.
 
+SMART Health Cards of your country's issuer ISS (its iss URL) are revoked
+by rid: items are rids of the key --kid (its RFC 7638 thumbprint), each
+"rid" (every card) or "rid.TIME" (the cards issued before TIME, in seconds
+since 1970), or --shc-crl imports the issuer's revocation list of one key.
+One batch is made per TIME. The first country naming an issuer keeps it.
+
 Examples:
     ithc revoke --gateway https://gw:8443 --ca anchor.pem --tls-cert cn/tls.pem --tls-key cn/tls.key \
         --upload-cert cn/upload.pem --upload-key cn/upload.key --signer cn/dsc.pem \
         --reason "issued in error" URN:UVCI:01:CN:ABC123#X
     ithc revoke ... --codes --type signature --file forged-codes.txt
+    ithc revoke ... --shc-issuer https://shc.health.example.cn --kid 3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s \
+        --reason "issued in error" vwAjHdarZuc FKDIxsTCGlU.1687450765
+    ithc revoke ... --shc-issuer https://shc.health.example.cn --shc-crl issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json
     ithc revoke delete ... cn-20260301-1a2b3c`
 
 // runRevoke runs "ithc revoke" (country side).
@@ -53,7 +64,9 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("revoke", revokeSynopsis, stderr)
 	gw := gatewayFlags(fs)
 	signer := fs.String("signer", "", "the document signer certificate whose certificates are revoked")
-	kid := fs.String("kid", "", "the signer's key identifier in standard base64, instead of --signer")
+	kid := fs.String("kid", "", "the signer's key identifier in standard base64, instead of --signer; with --shc-issuer the SMART key's thumbprint")
+	shcIssuer := fs.String("shc-issuer", "", "revoke SMART Health Cards of this issuer (iss URL) by rid")
+	shcCRL := fs.String("shc-crl", "", "with --shc-issuer: import this revocation list (crl/KID.json) of the issuer")
 	codes := fs.Bool("codes", false, "items are signed codes: revoke them by their identifiers (or signature), grouped by their signer")
 	typ := fs.String("type", "uci", "hash type: uci, countrycodeuci or signature (signature needs --codes or --hashes)")
 	hashes := fs.Bool("hashes", false, "items are entries already hashed: 32 hex digits (SHA-256 truncated to 128 bits)")
@@ -108,7 +121,7 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		items = append(items, more...)
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && *shcCRL == "" {
 		return withHint(usageError("nothing to revoke"), "give identifiers as arguments or --file FILE")
 	}
 	now := time.Now().UTC()
@@ -122,6 +135,34 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		var r [4]byte
 		rand.Read(r[:])
 		*id = fmt.Sprintf("%s-%s-%x", country, now.Format("20060102"), r)
+	}
+	if *shcIssuer != "" || *shcCRL != "" {
+		if *shcIssuer == "" {
+			return withHint(usageError("--shc-crl needs --shc-issuer"), "a SMART revocation list names the key, not its issuer")
+		}
+		l, err := shcList(*kid, *shcCRL, items)
+		if err != nil {
+			return err
+		}
+		h.ID, h.Iss = *id, *shcIssuer
+		batches, err := revocation.SHCBatches(h, l)
+		if err != nil {
+			return err
+		}
+		for _, b := range batches {
+			w, err := c.UploadRevocation(ctx, b)
+			if err != nil {
+				return err
+			}
+			extra := fmt.Sprintf(": %d SMART rids of %s key %s", len(b.Entries), b.Iss, b.KID)
+			if !b.RevokedBefore.IsZero() {
+				extra += ", cards issued before " + b.RevokedBefore.Format(time.RFC3339)
+			}
+			if err := say("uploaded", w, extra+", expires "+b.Expires.Format(time.RFC3339)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	// Entries by signer kid (base64).
 	byKID := map[string][]revocation.Hash{}
@@ -203,6 +244,45 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// shcList returns the SMART revocation list to revoke: the list in file
+// crl, or the items ("rid" or "rid.TIME") of key kid.
+func shcList(kid, crl string, items []string) (*revocation.SHCList, error) {
+	if crl != "" {
+		if len(items) > 0 || kid != "" {
+			return nil, usageError("--shc-crl names the key and its rids: give no --kid and no items")
+		}
+		data, err := limits.ReadFile(crl, limits.MaxSHCFile)
+		if err != nil {
+			return nil, err
+		}
+		l, err := revocation.ParseSHCList(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", crl, err)
+		}
+		if len(l.Revoked) == 0 {
+			return nil, fmt.Errorf("%s: the list revokes nothing", crl)
+		}
+		return l, nil
+	}
+	if kid == "" {
+		return nil, withHint(usageError("--shc-issuer needs --kid, the thumbprint of the key that signed the cards"), "it is the kid of the cards' JWS header and of the issuer's crl/KID.json")
+	}
+	l := &revocation.SHCList{KID: kid}
+	seen := map[string]bool{}
+	for i, item := range items {
+		e, err := revocation.ParseSHCRevoked(item)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i+1, err)
+		}
+		if seen[e.RID] {
+			return nil, fmt.Errorf("item %d: rid %s is given twice", i+1, e.RID)
+		}
+		seen[e.RID] = true
+		l.Revoked = append(l.Revoked, e)
+	}
+	return l, nil
 }
 
 // codeEntries returns the entries of type t naming a parsed code.
@@ -317,16 +397,25 @@ func (f *countryGatewayFlags) client() (*client.Client, string, func(), error) {
 
 const revocationSynopsis = `ithc revocation sync --gateway URL --anchor FILE --dir DIR [--ca FILE] [--full] [--json]
        ithc revocation inspect --dir DIR [--json]
+       ithc revocation export-shc --dir DIR --iss ISS --kid THUMBPRINT [--ctr N] [--out DIR]
 
 Keep a verified offline copy of the gateway's revocation batches in
 DIR/revocation, beside the trust list "ithc trust sync" keeps in DIR (sync
 that first: its upload certificates authenticate the batches). ithc verify
---trust DIR then reports revoked certificates as "revoked".`
+--trust DIR then reports revoked certificates as "revoked".
+
+export-shc writes the SMART Health Card revocation list of one issuer key
+that the copy holds (crl/KID.json, for a SMART verifier or the issuer's
+site): its ctr is --ctr, or the copy's version, which only grows; the
+key's crlVersion in the issuer's jwks.json must announce it.`
 
 // runRevocation runs "ithc revocation sync|inspect" (verifier side).
 func runRevocation(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "sync" && args[0] != "inspect") {
+	if len(args) == 0 || (args[0] != "sync" && args[0] != "inspect" && args[0] != "export-shc") {
 		return usageError("usage: %s", revocationSynopsis)
+	}
+	if args[0] == "export-shc" {
+		return runRevocationExportSHC(args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("revocation "+args[0], revocationSynopsis, stderr)
 	url := fs.String("gateway", "", "the gateway's base URL, or the base URL of a static export")
@@ -421,4 +510,57 @@ func loadRevocation(paths []string, now time.Time) (verify.RevocationChecker, er
 		}
 	}
 	return nil, nil
+}
+
+// runRevocationExportSHC runs "ithc revocation export-shc".
+func runRevocationExportSHC(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("revocation export-shc", revocationSynopsis, stderr)
+	dir := fs.String("dir", "", "the verifier's data directory (required)")
+	iss := fs.String("iss", "", "the SMART Health Card issuer (iss URL; required)")
+	kid := fs.String("kid", "", "the issuer key's thumbprint (required)")
+	ctr := fs.Int("ctr", -1, "the list's ctr (default: the copy's version)")
+	out := fs.String("out", "", "write OUT/crl/KID.json instead of standard output")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *dir == "" || *iss == "" || *kid == "" {
+		return usageError("usage: %s", revocationSynopsis)
+	}
+	st, from, err := revocation.ReadState(filepath.Join(*dir, verifier.DirRevocation))
+	if err != nil {
+		return withHint(err, "run \"ithc revocation sync\" first")
+	}
+	now := time.Now()
+	var bs []*revocation.Batch
+	for i := range st.Batches {
+		in := &st.Batches[i].Info
+		if in.HashType != revocation.HashSHCRID.String() || in.Iss != *iss || in.KID != *kid || !now.Before(in.Expires) {
+			continue
+		}
+		b, err := revocation.ReadBody(from, in)
+		if err != nil {
+			return err
+		}
+		bs = append(bs, b)
+	}
+	n := *ctr
+	if n < 0 {
+		n = int(min(st.Version, 1<<31-1))
+	}
+	l := revocation.SHCListOf(*iss, *kid, n, bs)
+	data := append(l.Marshal(), '\n')
+	if *out == "" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	path := filepath.Join(*out, "crl", *kid+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "ithc: wrote %s: %d rids of %d batches, ctr %d\n", path, len(l.Revoked), len(bs), n)
+	return nil
 }

@@ -8,6 +8,17 @@ const (
 	// under MaxCMS. A country revoking more sends several batches.
 	MaxRevocationBatchEntries = 200000
 
+	// MaxRevocationSHCEntries is the largest number of entries in one
+	// batch of SMART Health Card rids (hash type SHCRID): each carries its
+	// rid (at most 1 + MaxSHCRid bytes) besides its 16-byte hash, and
+	// 75,000 such entries (3.1 MB) keep the body within
+	// MaxRevocationBatchBytes.
+	MaxRevocationSHCEntries = 75000
+
+	// MaxRevocationSHCIssuer is the longest SMART Health Card issuer URL
+	// (iss) a batch names.
+	MaxRevocationSHCIssuer = 255
+
 	// MaxRevocationHeader is the largest header (JSON) of a batch body.
 	MaxRevocationHeader = 4 << 10
 
