@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/ithc/ithc/envelope"
-	"github.com/ithc/ithc/gateway"
-	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/keys"
 	"github.com/ithc/ithc/trust"
@@ -126,17 +123,12 @@ func enckeyGenerate(args []string, stdout, stderr io.Writer) error {
 
 func enckeyPublish(verb string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("enckey "+verb, enckeySynopsis, stderr)
-	url := fs.String("gateway", "", "the gateway's base URL (required)")
-	tlsCert := fs.String("tls-cert", "", "the country's onboarded TLS client certificate (required)")
-	tlsKey := fs.String("tls-key", "", "its private key file (required)")
-	uploadCert := fs.String("upload-cert", "", "the country's onboarded upload certificate (required)")
-	uploadKey := fs.String("upload-key", "", "its private key (file or pkcs11: reference; required)")
-	ca := fs.String("ca", "", "certificate(s) to trust for the gateway's server certificate (default: system roots)")
+	gw := gatewayFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *url == "" || *tlsCert == "" || *tlsKey == "" || *uploadCert == "" || *uploadKey == "" {
+	if len(pos) != 1 {
 		return usageError("usage: %s", enckeySynopsis)
 	}
 	data, err := limits.ReadFile(pos[0], limits.MaxEncryptionKeyRecord)
@@ -148,24 +140,11 @@ func enckeyPublish(verb string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
-	pair, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-	if err != nil {
-		return fmt.Errorf("TLS client certificate: %w", err)
-	}
-	up, err := gateway.LoadCertificate(*uploadCert)
+	c, _, closeKey, err := gw.client("enckey " + verb)
 	if err != nil {
 		return err
 	}
-	key, err := openKey(*uploadKey)
-	if err != nil {
-		return err
-	}
-	defer key.Close()
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
-	c := client.New(*url, pair, roots, up, key)
+	defer closeKey()
 	op := c.UploadEncryptionKey
 	if verb == "delete" {
 		op = c.DeleteEncryptionKey

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -307,41 +308,23 @@ func runSigner(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageError("usage: %s", synopsis)
 	}
 	fs := newFlagSet("signer "+args[0], synopsis, stderr)
-	url := fs.String("gateway", "", "the gateway's base URL (required)")
-	tlsCert := fs.String("tls-cert", "", "the country's onboarded TLS client certificate (required)")
-	tlsKey := fs.String("tls-key", "", "its private key file (required)")
-	uploadCert := fs.String("upload-cert", "", "the country's onboarded upload certificate (required)")
-	uploadKey := fs.String("upload-key", "", "its private key (file or pkcs11: reference; required)")
-	ca := fs.String("ca", "", "certificate(s) to trust for the gateway's server certificate (default: system roots)")
+	gw := gatewayFlags(fs)
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *url == "" || *tlsCert == "" || *tlsKey == "" || *uploadCert == "" || *uploadKey == "" {
+	if len(pos) != 1 {
 		return usageError("usage: %s", synopsis)
 	}
-	pair, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-	if err != nil {
-		return fmt.Errorf("TLS client certificate: %w", err)
-	}
-	up, err := gateway.LoadCertificate(*uploadCert)
+	c, _, closeKey, err := gw.client("signer " + args[0])
 	if err != nil {
 		return err
 	}
-	key, err := openKey(*uploadKey)
-	if err != nil {
-		return err
-	}
-	defer key.Close()
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
+	defer closeKey()
 	dsc, err := gateway.LoadCertificate(pos[0])
 	if err != nil {
 		return err
 	}
-	c := client.New(*url, pair, roots, up, key)
 	op := c.UploadSigner
 	if args[0] == "delete" {
 		op = c.DeleteSigner
@@ -356,6 +339,53 @@ func runSigner(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s signer %s of %s (gateway version %d)\n", verb, w.ID, w.Country, w.Seq)
 	return nil
+}
+
+// countryGatewayFlags are the flags of a country's gateway client.
+type countryGatewayFlags struct {
+	url, tlsCert, tlsKey, uploadCert, uploadKey, ca *string
+}
+
+func gatewayFlags(fs *flag.FlagSet) *countryGatewayFlags {
+	return &countryGatewayFlags{
+		url:        fs.String("gateway", "", "the gateway's base URL (required)"),
+		tlsCert:    fs.String("tls-cert", "", "the country's onboarded TLS client certificate (required)"),
+		tlsKey:     fs.String("tls-key", "", "its private key file (required)"),
+		uploadCert: fs.String("upload-cert", "", "the country's onboarded upload certificate (required)"),
+		uploadKey:  fs.String("upload-key", "", "its private key (file or pkcs11: reference; required)"),
+		ca:         fs.String("ca", "", "certificate(s) to trust for the gateway's server certificate (default: system roots)"),
+	}
+}
+
+// client opens the keys and returns the client, the country of the
+// upload certificate and a function closing the upload key. command names
+// the command for the hint of a usage error.
+func (f *countryGatewayFlags) client(command string) (*client.Client, string, func(), error) {
+	if *f.url == "" || *f.tlsCert == "" || *f.tlsKey == "" || *f.uploadCert == "" || *f.uploadKey == "" {
+		return nil, "", nil, withHint(usageError("--gateway, --tls-cert, --tls-key, --upload-cert and --upload-key are required"),
+			"run \"ithc %s -h\" for the flags", command)
+	}
+	pair, err := tls.LoadX509KeyPair(*f.tlsCert, *f.tlsKey)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("TLS client certificate: %w", err)
+	}
+	up, err := gateway.LoadCertificate(*f.uploadCert)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if len(up.Subject.Country) == 0 {
+		return nil, "", nil, fmt.Errorf("%s: the upload certificate names no country", *f.uploadCert)
+	}
+	key, err := openKey(*f.uploadKey)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	roots, err := rootPool(*f.ca)
+	if err != nil {
+		key.Close()
+		return nil, "", nil, err
+	}
+	return client.New(*f.url, pair, roots, up, key), strings.ToUpper(up.Subject.Country[0]), func() { key.Close() }, nil
 }
 
 // rootPool reads PEM certificates to trust for TLS; "" means the system

@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -80,7 +78,7 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, country, closeKey, err := gw.client()
+	c, country, closeKey, err := gw.client("revoke")
 	if err != nil {
 		return err
 	}
@@ -347,52 +345,6 @@ func readItems(path string, stdin io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
-}
-
-// countryGatewayFlags are the flags of a country's gateway client.
-type countryGatewayFlags struct {
-	url, tlsCert, tlsKey, uploadCert, uploadKey, ca *string
-}
-
-func gatewayFlags(fs *flag.FlagSet) *countryGatewayFlags {
-	return &countryGatewayFlags{
-		url:        fs.String("gateway", "", "the gateway's base URL (required)"),
-		tlsCert:    fs.String("tls-cert", "", "the country's onboarded TLS client certificate (required)"),
-		tlsKey:     fs.String("tls-key", "", "its private key file (required)"),
-		uploadCert: fs.String("upload-cert", "", "the country's onboarded upload certificate (required)"),
-		uploadKey:  fs.String("upload-key", "", "its private key (file or pkcs11: reference; required)"),
-		ca:         fs.String("ca", "", "certificate(s) to trust for the gateway's server certificate (default: system roots)"),
-	}
-}
-
-// client opens the keys and returns the client and the country of the
-// upload certificate.
-func (f *countryGatewayFlags) client() (*client.Client, string, func(), error) {
-	if *f.url == "" || *f.tlsCert == "" || *f.tlsKey == "" || *f.uploadCert == "" || *f.uploadKey == "" {
-		return nil, "", nil, withHint(usageError("--gateway, --tls-cert, --tls-key, --upload-cert and --upload-key are required"),
-			"run \"ithc revoke -h\" for an example")
-	}
-	pair, err := tls.LoadX509KeyPair(*f.tlsCert, *f.tlsKey)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("TLS client certificate: %w", err)
-	}
-	up, err := gateway.LoadCertificate(*f.uploadCert)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if len(up.Subject.Country) == 0 {
-		return nil, "", nil, fmt.Errorf("%s: the upload certificate names no country", *f.uploadCert)
-	}
-	key, err := openKey(*f.uploadKey)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	roots, err := rootPool(*f.ca)
-	if err != nil {
-		key.Close()
-		return nil, "", nil, err
-	}
-	return client.New(*f.url, pair, roots, up, key), strings.ToUpper(up.Subject.Country[0]), func() { key.Close() }, nil
 }
 
 const revocationSynopsis = `ithc revocation sync --gateway URL --anchor FILE --dir DIR [--ca FILE] [--full] [--json]

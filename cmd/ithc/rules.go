@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -374,17 +373,12 @@ func runRulesWrite(verb string, args []string, stdout, stderr io.Writer) error {
 		synopsis += "IDENTIFIER"
 	}
 	fs := newFlagSet("rules "+verb, synopsis, stderr)
-	url := fs.String("gateway", "", "the gateway's base URL (required)")
-	tlsCert := fs.String("tls-cert", "", "the country's onboarded TLS client certificate (required)")
-	tlsKey := fs.String("tls-key", "", "its private key file (required)")
-	uploadCert := fs.String("upload-cert", "", "the country's onboarded upload certificate (required)")
-	uploadKey := fs.String("upload-key", "", "its private key (file or pkcs11: reference; required)")
-	ca := fs.String("ca", "", "certificate(s) to trust for the gateway's server certificate (default: system roots)")
+	gw := gatewayFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *url == "" || *tlsCert == "" || *tlsKey == "" || *uploadCert == "" || *uploadKey == "" {
+	if len(pos) != 1 {
 		return usageError("usage: %s", synopsis)
 	}
 	var rule []byte
@@ -397,24 +391,11 @@ func runRulesWrite(verb string, args []string, stdout, stderr io.Writer) error {
 			return withHint(err, "check the rule with: ithc rules check %s", pos[0])
 		}
 	}
-	pair, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-	if err != nil {
-		return fmt.Errorf("TLS client certificate: %w", err)
-	}
-	up, err := gateway.LoadCertificate(*uploadCert)
+	c, _, closeKey, err := gw.client("rules " + verb)
 	if err != nil {
 		return err
 	}
-	key, err := openKey(*uploadKey)
-	if err != nil {
-		return err
-	}
-	defer key.Close()
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
-	c := client.New(*url, pair, roots, up, key)
+	defer closeKey()
 	var w *client.Written
 	if verb == "upload" {
 		w, err = c.UploadRule(context.Background(), rule)
