@@ -16,42 +16,8 @@ import (
 
 	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/client"
-	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/trust"
 )
-
-// serveWith runs the gateway in this process with its configuration
-// changed by edit, and returns its address (host:port).
-func (w *world) serveWith(t *testing.T, edit func(*gateway.Config)) string {
-	t.Helper()
-	cfg, err := gateway.LoadConfig(w.cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- gateway.Run(ctx, cfg, gateway.RunOptions{OpenStore: open.Store, OpenKey: openKey,
-			Ready: func(addr string) { ready <- addr }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("gateway: %v", err)
-		}
-	})
-	select {
-	case addr := <-ready:
-		return addr
-	case err := <-done:
-		t.Fatalf("gateway did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("gateway did not start within a minute")
-	}
-	return ""
-}
 
 // closedWithin reports whether the server closes conn (EOF or reset on
 // read) before limit: a slow client must be cut off, not held forever.

@@ -101,10 +101,18 @@ func newWorld(t testing.TB, storeURL string) *world {
 // its base URL.
 func (w *world) serve(t testing.TB) string {
 	t.Helper()
+	return "https://" + w.serveWith(t, func(*gateway.Config) {})
+}
+
+// serveWith runs the gateway in this process with its configuration
+// changed by edit, and returns its address (host:port).
+func (w *world) serveWith(t testing.TB, edit func(*gateway.Config)) string {
+	t.Helper()
 	cfg, err := gateway.LoadConfig(w.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
+	edit(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -120,7 +128,7 @@ func (w *world) serve(t testing.TB) string {
 	})
 	select {
 	case addr := <-ready:
-		return "https://" + addr
+		return addr
 	case err := <-done:
 		t.Fatalf("gateway did not start: %v", err)
 	case <-time.After(60 * time.Second):

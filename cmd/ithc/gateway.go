@@ -388,6 +388,28 @@ func (f *countryGatewayFlags) client(command string) (*client.Client, string, fu
 	return client.New(*f.url, pair, roots, up, key), strings.ToUpper(up.Subject.Country[0]), func() { key.Close() }, nil
 }
 
+// syncClient loads a gateway's trust anchor and returns it with the HTTP
+// client of a verifier's sync: trusting the certificates of caPath, or
+// when it is empty the system roots and the anchor (which issues the
+// gateway's HTTPS certificate).
+func syncClient(anchorPath, caPath string) (*x509.Certificate, *http.Client, error) {
+	anchor, err := gateway.LoadCertificate(anchorPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	roots, err := rootPool(caPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if roots == nil {
+		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		roots.AddCert(anchor)
+	}
+	return anchor, verifierHTTPClient(roots), nil
+}
+
 // rootPool reads PEM certificates to trust for TLS; "" means the system
 // roots.
 func rootPool(path string) (*x509.CertPool, error) {
@@ -429,21 +451,10 @@ func runTrust(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(pos) > 0 || *url == "" || *anchorPath == "" || *dir == "" {
 		return usageError("usage: %s", synopsis)
 	}
-	anchor, err := gateway.LoadCertificate(*anchorPath)
+	anchor, hc, err := syncClient(*anchorPath, *ca)
 	if err != nil {
 		return err
 	}
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
-	if roots == nil {
-		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
-			roots = x509.NewCertPool()
-		}
-		roots.AddCert(anchor)
-	}
-	hc := verifierHTTPClient(roots)
 	res, err := verifier.Sync(context.Background(), verifier.SyncOptions{URL: *url, Anchor: anchor, Dir: *dir, Client: hc, Full: *full})
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -406,22 +405,12 @@ func runRevocation(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	if *url == "" || *anchorPath == "" {
 		return usageError("usage: %s", revocationSynopsis)
 	}
-	anchor, err := gateway.LoadCertificate(*anchorPath)
+	anchor, hc, err := syncClient(*anchorPath, *ca)
 	if err != nil {
 		return err
-	}
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
-	if roots == nil {
-		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
-			roots = x509.NewCertPool()
-		}
-		roots.AddCert(anchor)
 	}
 	res, err := verifier.SyncRevocation(context.Background(), verifier.RevocationSyncOptions{URL: *url, Anchor: anchor, Dir: *dir,
-		Client: verifierHTTPClient(roots), Full: *full})
+		Client: hc, Full: *full})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ithc/ithc/dcc"
-	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
@@ -429,21 +427,11 @@ func runRulesSync(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 || *url == "" || *anchorPath == "" || *dir == "" {
 		return usageError("usage: %s", synopsis)
 	}
-	anchor, err := gateway.LoadCertificate(*anchorPath)
+	anchor, hc, err := syncClient(*anchorPath, *ca)
 	if err != nil {
 		return err
 	}
-	roots, err := rootPool(*ca)
-	if err != nil {
-		return err
-	}
-	if roots == nil {
-		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
-			roots = x509.NewCertPool()
-		}
-		roots.AddCert(anchor)
-	}
-	res, err := verifier.SyncRules(context.Background(), verifier.SyncOptions{URL: *url, Anchor: anchor, Dir: *dir, Client: verifierHTTPClient(roots)})
+	res, err := verifier.SyncRules(context.Background(), verifier.SyncOptions{URL: *url, Anchor: anchor, Dir: *dir, Client: hc})
 	if err != nil {
 		if !trust.IsSyncedDir(*dir) {
 			return withHint(err, "run ithc trust sync --gateway %s --anchor %s --dir %s first", *url, *anchorPath, *dir)
