@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/ithc/ithc/internal/limits"
 )
@@ -103,7 +104,10 @@ func (d *strictDecoder) value(tok json.Token, depth int, path string) (any, erro
 }
 
 func jsonSyntaxError(err error) error {
-	if err == io.EOF {
+	// Go 1.26 reports a truncated document as io.EOF, 1.27 as a syntax
+	// error "unexpected end of JSON input": one message for both.
+	var se *json.SyntaxError
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of") {
 		return errors.New("malformed JSON: unexpected end of input")
 	}
 	return fmt.Errorf("malformed JSON: %v", err)
