@@ -211,7 +211,7 @@ func TestParseJSONHostile(t *testing.T) {
 		{"dn fraction", `{"v":[{"dn":1.5}]}`, "not an integer"},
 		{"ver number", `{"ver":1}`, "ver: unsigned integer, want text string"},
 		{"deep", strings.Repeat(`{"x":`, 40) + `1` + strings.Repeat(`}`, 40), "deeper than"},
-		{"syntax", `{"ver":}`, "invalid character"},
+		{"syntax", `{"ver":}`, "at offset "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
