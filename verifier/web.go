@@ -17,7 +17,7 @@ import (
 // header. After changing package scan or its dependencies, run
 // "go generate ./verifier" and commit both files.
 //
-//go:generate sh -c "GOTOOLCHAIN=go1.27.3 GOOS=js GOARCH=wasm go build -trimpath '-ldflags=-s -buildid=' -buildvcs=false -o web/scan.wasm ./internal/qrwasm && chmod 644 web/scan.wasm"
+//go:generate sh -c "GOTOOLCHAIN=go1.27.3 CGO_ENABLED=0 GOOS=js GOARCH=wasm go build -trimpath '-ldflags=-s -buildid=' -buildvcs=false -o web/scan.wasm ./internal/qrwasm && chmod 644 web/scan.wasm"
 //go:generate sh -c "cp \"$(GOTOOLCHAIN=go1.27.3 go env GOROOT)/lib/wasm/wasm_exec.js\" web/wasm_exec.js && chmod 644 web/wasm_exec.js"
 
 // wasmToolchain is the Go release web/scan.wasm is built with; the
