@@ -67,7 +67,9 @@ func TestLoadSyncers(t *testing.T) {
 		wg        sync.WaitGroup
 	)
 	stop := make(chan struct{})
+	uploaderDone := make(chan struct{})
 	go func() { // the country keeps publishing
+		defer close(uploaderDone)
 		for i := 100; ; i++ {
 			select {
 			case <-stop:
@@ -104,6 +106,7 @@ func TestLoadSyncers(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-uploaderDone // an upload in flight counts before the final check
 	if len(errs) > 0 {
 		t.Errorf("%d of %d syncs failed; first: %v", len(errs), len(latencies), errs[0])
 	}

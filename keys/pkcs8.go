@@ -242,7 +242,16 @@ func (e *encryptedPKCS8) decrypt(passphrase []byte) ([]byte, error) {
 		clear(pt)
 		return nil, ErrDecrypt
 	}
-	return pt[:len(pt)-pad], nil
+	// A wrong passphrase still ends in valid padding about once in 256
+	// tries: the plaintext must also be exactly one DER SEQUENCE (the
+	// PrivateKeyInfo), which garbage practically never is.
+	pt = pt[:len(pt)-pad]
+	var seq asn1.RawValue
+	if rest, err := asn1.Unmarshal(pt, &seq); err != nil || len(rest) > 0 || seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
+		clear(pt)
+		return nil, ErrDecrypt
+	}
+	return pt, nil
 }
 
 // unmarshalDER decodes der into v, refusing an empty input and trailing

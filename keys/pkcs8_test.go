@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -363,4 +364,23 @@ func FuzzDecryptPKCS8(f *testing.F) {
 			t.Fatalf("decrypt() returned %d bytes from %d", len(pt), len(e.ciphertext))
 		}
 	})
+}
+
+// A wrong passphrase is refused every time, not only when the decrypted
+// padding happens to be invalid (it is valid about once in 256 tries).
+func TestDecryptPKCS8WrongPassphrases(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	enc, err := encryptPKCS8(der, []byte("right"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3000 {
+		if got, err := DecryptPKCS8(enc, []byte("wrong"+strconv.Itoa(i))); !errors.Is(err, ErrDecrypt) || got != nil {
+			t.Fatalf("DecryptPKCS8(wrong passphrase %d) = %d bytes, %v; want ErrDecrypt", i, len(got), err)
+		}
+	}
 }
