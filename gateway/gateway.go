@@ -459,12 +459,16 @@ type ListQuery struct {
 	Country string
 	Type    string
 	Since   int64
+	// descriptions makes the list of revocation batch descriptions: the
+	// entries without their signed uploads (a verifier fetches each
+	// batch's CMS on its own), and a full list without expired batches.
+	descriptions bool
 }
 
 func (q ListQuery) key() string {
 	k := append([]string(nil), q.Kinds...)
 	sort.Strings(k)
-	return fmt.Sprintf("%s|%s|%s|%d", strings.Join(k, ","), q.Country, q.Type, q.Since)
+	return fmt.Sprintf("%s|%s|%s|%d|%t", strings.Join(k, ","), q.Country, q.Type, q.Since, q.descriptions)
 }
 
 // maxCachedLists bounds the signed-list cache.
@@ -499,9 +503,15 @@ func (g *Gateway) SignedList(ctx context.Context, q ListQuery) ([]byte, int64, e
 	l := trust.List{Format: trust.ListFormat, Version: version, Since: q.Since, Epoch: epoch, Issued: g.now().UTC(),
 		Kinds: q.Kinds, Country: q.Country, Type: q.Type, Entries: make([]trust.ListEntry, 0, len(entries))}
 	for _, e := range entries {
-		ts := e.Updated
-		l.Entries = append(l.Entries, trust.ListEntry{Seq: e.Seq, Kind: e.Kind, ID: e.ID, Country: e.Country, Type: e.Type,
-			Thumbprint: hex.EncodeToString(e.Thumbprint), Data: e.Data, Signature: e.Signature, Timestamp: ts.UTC(), Deleted: e.Deleted})
+		le := trust.ListEntry{Seq: e.Seq, Kind: e.Kind, ID: e.ID, Country: e.Country, Type: e.Type,
+			Thumbprint: hex.EncodeToString(e.Thumbprint), Data: e.Data, Signature: e.Signature, Timestamp: e.Updated.UTC(), Deleted: e.Deleted}
+		if q.descriptions {
+			if q.Since == 0 && expiredBatch(e, l.Issued) {
+				continue
+			}
+			le.Signature = nil
+		}
+		l.Entries = append(l.Entries, le)
 	}
 	payload, err := json.Marshal(l)
 	if err != nil {

@@ -163,8 +163,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // listHandler serves a signed list of the given kinds; when narrowable,
 // ?kind= may select a subset of them.
 func (g *Gateway) listHandler(kinds []string, narrowable bool) func(http.ResponseWriter, *http.Request) error {
+	return g.queryHandler(ListQuery{Kinds: kinds}, narrowable)
+}
+
+// queryHandler serves the signed list base selects, narrowed by the
+// request's country, type, kind (when narrowable) and since.
+func (g *Gateway) queryHandler(base ListQuery, narrowable bool) func(http.ResponseWriter, *http.Request) error {
+	kinds := base.Kinds
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q := ListQuery{Kinds: kinds}
+		q := base
 		v := r.URL.Query()
 		if c := v.Get("country"); c != "" {
 			c = strings.ToUpper(c)

@@ -3,18 +3,16 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ithc/ithc/gateway/store"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/revocation"
-	"github.com/ithc/ithc/trust"
 )
 
 // Revocation batches (docs/revocation.md). A country uploads a batch as
@@ -44,7 +42,7 @@ func (g *Gateway) revocationRoutes(route routeFunc) {
 	route("POST /v1/revocation/batches", "revocation_upload", upload)
 	route("DELETE /v1/revocation/batches", "revocation_delete", del)
 	route("POST /v1/revocation/batches/delete", "revocation_delete", del)
-	route("GET "+RevocationListPath, "revocation_list", g.revocationListHandler)
+	route("GET "+RevocationListPath, "revocation_list", g.queryHandler(revocationQuery(0), false))
 	route("GET "+RevocationBatchPath+"{id}", "revocation_batch", g.revocationBatchHandler)
 }
 
@@ -184,86 +182,21 @@ func (g *Gateway) DeleteRevocation(ctx context.Context, caller *Caller, body []b
 
 // RevocationList returns the signed list of batch descriptions: with since
 // zero every live batch not yet expired, otherwise every change (tombstones
-// included) after that version. Lists are signed once per version.
+// included) after that version. Lists are signed once per version
+// (SignedList).
 func (g *Gateway) RevocationList(ctx context.Context, since int64) ([]byte, int64, error) {
-	version, err := g.store.Version(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	key := "revocation|" + strconv.FormatInt(since, 10)
-	g.mu.Lock()
-	c := g.lists[key]
-	g.mu.Unlock()
-	if c != nil && c.version == version {
-		return c.data, c.version, nil
-	}
-	kinds := []string{store.KindRevocation}
-	entries, version, err := g.store.List(ctx, store.Filter{Kinds: kinds, Since: since, Deleted: since > 0})
-	if err != nil {
-		return nil, 0, err
-	}
-	now := g.now().UTC()
-	l := trust.List{Format: trust.ListFormat, Version: version, Since: since, Issued: now, Kinds: kinds,
-		Entries: make([]trust.ListEntry, 0, len(entries))}
-	for _, e := range entries {
-		if since == 0 {
-			if in, err := revocation.ParseInfo(e.Data); err != nil || !now.Before(in.Expires) {
-				continue
-			}
-		}
-		l.Entries = append(l.Entries, trust.ListEntry{Seq: e.Seq, Kind: e.Kind, ID: e.ID, Country: e.Country, Type: e.Type,
-			Thumbprint: hex.EncodeToString(e.Thumbprint), Data: e.Data, Timestamp: e.Updated.UTC(), Deleted: e.Deleted})
-	}
-	payload, err := json.Marshal(l)
-	if err != nil {
-		return nil, 0, err
-	}
-	data, err := trust.SignJWS(payload, trust.ListType, g.listKey, g.listCert)
-	if err != nil {
-		return nil, 0, err
-	}
-	g.metrics.listBuilds.Inc()
-	g.mu.Lock()
-	if len(g.lists) >= maxCachedLists {
-		for k := range g.lists {
-			delete(g.lists, k)
-			break
-		}
-	}
-	g.lists[key] = &signedList{version: version, data: data}
-	g.mu.Unlock()
-	return data, version, nil
+	return g.SignedList(ctx, revocationQuery(since))
 }
 
-func (g *Gateway) revocationListHandler(w http.ResponseWriter, r *http.Request) error {
-	var since int64
-	if s := r.URL.Query().Get("since"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return refuse(400, "bad_query", "since %q is not a version number", s)
-		}
-		since = n
-	}
-	version, err := g.store.Version(r.Context())
-	if err != nil {
-		return err
-	}
-	etag := fmt.Sprintf(`W/"%d"`, version)
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
-		w.Header().Set("ETag", etag)
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	data, version, err := g.RevocationList(r.Context(), since)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", fmt.Sprintf(`W/"%d"`, version))
-	w.Header().Set("Content-Type", ListContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, err = w.Write(data)
-	return err
+func revocationQuery(since int64) ListQuery {
+	return ListQuery{Kinds: []string{store.KindRevocation}, Since: since, descriptions: true}
+}
+
+// expiredBatch reports whether a revocation entry describes a batch
+// expired at now (or one whose description does not parse).
+func expiredBatch(e *store.Entry, now time.Time) bool {
+	in, err := revocation.ParseInfo(e.Data)
+	return err != nil || !now.Before(in.Expires)
 }
 
 // RevocationBatch returns the CMS of a live batch.
