@@ -2,16 +2,13 @@ package envelope
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/ithc/ithc/internal/cms"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/trust"
 )
@@ -150,25 +147,14 @@ func KeysFromList(l *trust.List, anchor *x509.Certificate) (*KeyRing, []trust.Li
 	bad := func(e *trust.ListEntry, format string, args ...any) {
 		problems = append(problems, trust.ListProblem{Kind: e.Kind, ID: e.ID, Country: e.Country, Reason: fmt.Sprintf(format, args...)})
 	}
-	uploads := make(map[string]bool)
-	for i := range l.Entries {
-		e := &l.Entries[i]
-		if e.Deleted || e.Kind != "upload" {
-			continue
-		}
-		rec, _, err := trust.VerifyOnboarding(e.Signature, anchor)
-		if err != nil || rec.Role != e.Kind || rec.Country != e.Country || rec.Thumbprint != e.ID || !bytes.Equal(rec.Certificate, e.Data) {
-			continue // BuildStore reports these
-		}
-		uploads[e.Country+"/"+rec.Thumbprint] = true
-	}
+	uploads := trust.UploadsOf(l, anchor)
 	ring := &KeyRing{}
 	for i := range l.Entries {
 		e := &l.Entries[i]
 		if e.Deleted || e.Kind != KindEncryption {
 			continue
 		}
-		if err := checkUpload(e, uploads); err != nil {
+		if err := uploads.CheckEntry(e); err != nil {
 			bad(e, "%v", err)
 			continue
 		}
@@ -184,35 +170,6 @@ func KeysFromList(l *trust.List, anchor *x509.Certificate) (*KeyRing, []trust.Li
 		ring.Add(r)
 	}
 	return ring, problems
-}
-
-// checkUpload checks that an entry's Signature is a CMS over its data by
-// an onboarded upload certificate of its country.
-func checkUpload(e *trust.ListEntry, uploads map[string]bool) error {
-	der := e.Signature
-	if len(der) > 0 && der[0] != 0x30 {
-		d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(der), nil)))
-		if err != nil {
-			return fmt.Errorf("upload signature: neither DER nor base64")
-		}
-		der = d
-	}
-	sd, err := cms.Parse(der)
-	if err != nil {
-		return fmt.Errorf("upload signature: %v", err)
-	}
-	signer, err := sd.Verify(cms.VerifyOptions{})
-	if err != nil {
-		return fmt.Errorf("upload signature: %v", err)
-	}
-	if !bytes.Equal(sd.Content, e.Data) {
-		return fmt.Errorf("upload signature: the signed content is not this record")
-	}
-	sum := sha256.Sum256(signer.Raw)
-	if !uploads[fmt.Sprintf("%s/%x", e.Country, sum)] {
-		return fmt.Errorf("upload signature: signed by %q, not an onboarded upload certificate of %s", signer.Subject, e.Country)
-	}
-	return nil
 }
 
 // LoadSyncedKeys returns the recipient keys of a synced trust directory

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ithc/ithc/internal/cms"
 	"github.com/ithc/ithc/internal/limits"
 )
 
@@ -175,7 +174,7 @@ func BuildStore(l *List, anchor *x509.Certificate) (*Store, []ListProblem) {
 		problems = append(problems, ListProblem{Kind: e.Kind, ID: e.ID, Country: e.Country, Reason: fmt.Sprintf(format, args...)})
 	}
 	cscas := make(map[string][]*x509.Certificate)
-	uploads := make(map[string]bool) // hex thumbprint of onboarded upload certificates, by country+thumbprint
+	uploads := Uploads{}
 	for i := range l.Entries {
 		e := &l.Entries[i]
 		if e.Deleted || (e.Kind != "csca" && e.Kind != "upload") {
@@ -193,7 +192,7 @@ func BuildStore(l *List, anchor *x509.Certificate) (*Store, []ListProblem) {
 		if e.Kind == "csca" {
 			cscas[e.Country] = append(cscas[e.Country], cert)
 		} else {
-			uploads[e.Country+"/"+rec.Thumbprint] = true
+			uploads.add(e.Country, rec.Thumbprint)
 		}
 	}
 	// The signature checks (CMS upload, chain to the CSCA) dominate; run
@@ -246,7 +245,7 @@ type signerCheck struct {
 
 // checkSigner checks one signer entry: its kid, its upload signature and
 // its chain to one of its country's CSCAs (AddChecked's conditions).
-func checkSigner(e *ListEntry, cscas map[string][]*x509.Certificate, uploads map[string]bool) (r signerCheck) {
+func checkSigner(e *ListEntry, cscas map[string][]*x509.Certificate, uploads Uploads) (r signerCheck) {
 	dsc, err := x509.ParseCertificate(e.Data)
 	if err != nil {
 		r.reason = fmt.Sprintf("certificate: %v", err)
@@ -256,7 +255,7 @@ func checkSigner(e *ListEntry, cscas map[string][]*x509.Certificate, uploads map
 		r.reason = fmt.Sprintf("the entry's kid is not the certificate's (%s)", id)
 		return r
 	}
-	if err := checkUpload(e, uploads); err != nil {
+	if err := uploads.CheckEntry(e); err != nil {
 		r.reason = err.Error()
 		return r
 	}
@@ -276,35 +275,6 @@ func checkSigner(e *ListEntry, cscas map[string][]*x509.Certificate, uploads map
 		r.reason = fmt.Sprintf("does not chain to an onboarded CSCA of %s: %s", e.Country, strings.Join(reasons, "; "))
 	}
 	return r
-}
-
-// checkUpload checks that a signer entry's Signature is a CMS over its DER
-// by an onboarded upload certificate of its country.
-func checkUpload(e *ListEntry, uploads map[string]bool) error {
-	der := e.Signature
-	if len(der) > 0 && der[0] != 0x30 {
-		d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(der), nil)))
-		if err != nil {
-			return fmt.Errorf("upload signature: not DER nor base64")
-		}
-		der = d
-	}
-	sd, err := cms.Parse(der)
-	if err != nil {
-		return fmt.Errorf("upload signature: %v", err)
-	}
-	signer, err := sd.Verify(cms.VerifyOptions{})
-	if err != nil {
-		return fmt.Errorf("upload signature: %v", err)
-	}
-	if !bytes.Equal(sd.Content, e.Data) {
-		return errors.New("upload signature: signed content is not this certificate")
-	}
-	sum := fmt.Sprintf("%x", sha256.Sum256(signer.Raw))
-	if !uploads[e.Country+"/"+sum] {
-		return fmt.Errorf("upload signature: signed by %q, not an onboarded upload certificate of %s", signer.Subject, e.Country)
-	}
-	return nil
 }
 
 // SaveSynced writes the anchor and the synced list to dir atomically.

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ithc/ithc/internal/cms"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/revocation"
 	"github.com/ithc/ithc/trust"
@@ -267,7 +266,7 @@ func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSy
 // certificates of each country and the country of each signer kid, from
 // the verifier's synced trust list.
 type batchAuthority struct {
-	uploads map[string][]*x509.Certificate
+	uploads trust.Uploads
 	signers map[string]string
 }
 
@@ -279,7 +278,7 @@ func loadBatchAuthority(dir string, anchor *x509.Certificate) (*batchAuthority, 
 	if !a.Equal(anchor) {
 		return nil, fmt.Errorf("verifier: revocation sync: the trust list in %s was checked against another anchor", dir)
 	}
-	auth := &batchAuthority{uploads: map[string][]*x509.Certificate{}, signers: map[string]string{}}
+	auth := &batchAuthority{uploads: trust.UploadsOf(&sl.List, anchor), signers: map[string]string{}}
 	for i := range sl.List.Entries {
 		e := &sl.List.Entries[i]
 		if e.Deleted {
@@ -288,12 +287,6 @@ func loadBatchAuthority(dir string, anchor *x509.Certificate) (*batchAuthority, 
 		switch e.Kind {
 		case "signer":
 			auth.signers[e.ID] = e.Country
-		case "upload":
-			rec, cert, err := trust.VerifyOnboarding(e.Signature, anchor)
-			if err != nil || rec.Role != "upload" || rec.Country != e.Country || rec.Thumbprint != e.ID {
-				continue
-			}
-			auth.uploads[e.Country] = append(auth.uploads[e.Country], cert)
 		}
 	}
 	return auth, nil
@@ -302,29 +295,18 @@ func loadBatchAuthority(dir string, anchor *x509.Certificate) (*batchAuthority, 
 // check authenticates a batch's CMS against its description and returns
 // the body and the parsed batch.
 func (a *batchAuthority) check(der []byte, in *revocation.Info) ([]byte, *revocation.Batch, error) {
-	sd, err := cms.Parse(der)
+	content, err := a.uploads.Open(in.Country, der)
 	if err != nil {
 		return nil, nil, fmt.Errorf("batch %s: %w", in.ID, err)
 	}
-	signer, err := sd.Verify(cms.VerifyOptions{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("batch %s: %w", in.ID, err)
-	}
-	ok := false
-	for _, c := range a.uploads[in.Country] {
-		ok = ok || c.Equal(signer)
-	}
-	if !ok {
-		return nil, nil, fmt.Errorf("batch %s: signed by %q, not an onboarded upload certificate of %s", in.ID, signer.Subject, in.Country)
-	}
-	b, err := revocation.CheckBody(sd.Content, in)
+	b, err := revocation.CheckBody(content, in)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c, ok := a.signers[b.KID]; ok && c != b.Country {
 		return nil, nil, fmt.Errorf("batch %s of %s revokes certificates of kid %s, a signer of %s", b.ID, b.Country, b.KID, c)
 	}
-	return sd.Content, b, nil
+	return content, b, nil
 }
 
 // fetchBatches downloads and checks the batches, workers at a time; it

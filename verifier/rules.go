@@ -3,9 +3,7 @@ package verifier
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ithc/ithc/internal/cms"
 	"github.com/ithc/ithc/rules"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/valueset"
@@ -77,7 +74,7 @@ func SyncRules(ctx context.Context, o SyncOptions) (*RulesSyncResult, error) {
 	if !anchor.Equal(o.Anchor) {
 		return nil, errors.New("verifier: rules sync: the trust list in the directory was checked against another anchor")
 	}
-	uploads := uploadCertificates(&synced.List, o.Anchor)
+	uploads := trust.UploadsOf(&synced.List, o.Anchor)
 	res := &RulesSyncResult{}
 	l, err := fetchList(ctx, client, o.URL, "/v1/rules", o.Anchor, now())
 	if err != nil {
@@ -133,48 +130,10 @@ func SyncRules(ctx context.Context, o SyncOptions) (*RulesSyncResult, error) {
 	return res, nil
 }
 
-// uploadCertificates returns the hex SHA-256 thumbprints of the onboarded
-// upload certificates of a list, by country, each checked against the
-// anchor.
-func uploadCertificates(l *trust.List, anchor *x509.Certificate) map[string]bool {
-	out := map[string]bool{}
-	for i := range l.Entries {
-		e := &l.Entries[i]
-		if e.Deleted || e.Kind != "upload" {
-			continue
-		}
-		rec, _, err := trust.VerifyOnboarding(e.Signature, anchor)
-		if err != nil || rec.Role != "upload" || rec.Country != e.Country || rec.Thumbprint != e.ID {
-			continue
-		}
-		out[e.Country+"/"+rec.Thumbprint] = true
-	}
-	return out
-}
-
 // checkRuleEntry checks one rule entry's CMS and content.
-func checkRuleEntry(e *trust.ListEntry, uploads map[string]bool) (*rules.Rule, error) {
-	der := e.Signature
-	if len(der) > 0 && der[0] != 0x30 {
-		d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(der), nil)))
-		if err != nil {
-			return nil, errors.New("upload signature: neither DER nor base64")
-		}
-		der = d
-	}
-	sd, err := cms.Parse(der)
-	if err != nil {
-		return nil, fmt.Errorf("upload signature: %v", err)
-	}
-	signer, err := sd.Verify(cms.VerifyOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("upload signature: %v", err)
-	}
-	if !bytes.Equal(sd.Content, e.Data) {
-		return nil, errors.New("upload signature: the signed content is not this rule")
-	}
-	if !uploads[e.Country+"/"+fmt.Sprintf("%x", sha256.Sum256(signer.Raw))] {
-		return nil, fmt.Errorf("upload signature: signed by %q, not an onboarded upload certificate of %s", signer.Subject, e.Country)
+func checkRuleEntry(e *trust.ListEntry, uploads trust.Uploads) (*rules.Rule, error) {
+	if err := uploads.CheckEntry(e); err != nil {
+		return nil, err
 	}
 	r, err := rules.ParseRule(e.Data)
 	if err != nil {
