@@ -70,7 +70,7 @@ func TestRevocationSyncScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	start = time.Now()
-	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient()})
+	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestRevocationSyncScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	start = time.Now()
-	res, err = verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient(), Index: idx})
+	res, err = verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient()}, Index: idx})
 	if err != nil {
 		t.Fatal(err)
 	}

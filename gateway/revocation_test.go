@@ -48,7 +48,7 @@ func (w *world) syncAll(t testing.TB, url, dir string) *verifier.RevocationSyncR
 	if _, err := w.sync(t, url, dir); err != nil {
 		t.Fatal(err)
 	}
-	res, err := verifier.SyncRevocation(context.Background(), verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient()})
+	res, err := verifier.SyncRevocation(context.Background(), verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestRevocationExpiredDropped(t *testing.T) {
 		t.Fatalf("before expiry: %s", r.Status)
 	}
 	later := func() time.Time { return time.Now().Add(3 * time.Hour) }
-	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient(), Now: later, Full: true})
+	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: dir, Client: w.httpClient(), Now: later, Full: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +333,7 @@ func TestRevocationExportAndLiveIndex(t *testing.T) {
 	if _, err := verifier.Sync(ctx, verifier.SyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir})
+	res, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +363,7 @@ func TestRevocationExportAndLiveIndex(t *testing.T) {
 	if _, err := cc.DeleteRevocation(ctx, "CN", "b1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: live, Client: w.httpClient(), Index: idx}); err != nil {
+	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: live, Client: w.httpClient()}, Index: idx}); err != nil {
 		t.Fatal(err)
 	}
 	if r := v.Verify(code); r.Status != verify.StatusVerified {
@@ -372,7 +372,7 @@ func TestRevocationExportAndLiveIndex(t *testing.T) {
 	if _, err := cc.UploadRevocation(ctx, revBatch(t, cn, "b2", cn.pki.DSC, "COUNTRYCODEUCI", revocation.HashOfCountryUCI("CN", sampleUCI))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: url, Anchor: w.anchor, Dir: live, Client: w.httpClient(), Index: idx}); err != nil {
+	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: url, Anchor: w.anchor, Dir: live, Client: w.httpClient()}, Index: idx}); err != nil {
 		t.Fatal(err)
 	}
 	if r := v.Verify(code); r.Status != verify.StatusRevoked || r.Revocation.Batch != "b2" {
@@ -479,7 +479,7 @@ func TestRevocationTamperedBatch(t *testing.T) {
 	if _, err := verifier.Sync(ctx, verifier.SyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir}); err != nil {
+	if _, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir}}); err != nil {
 		t.Fatal(err)
 	}
 	// The mirror serves FR's upload of the same body in place of CN's:
@@ -508,7 +508,7 @@ func TestRevocationTamperedBatch(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(exp, "v1/revocation/batches/b1"), pad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir, Full: true})
+		_, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: srv.URL, Anchor: w.anchor, Dir: dir, Full: true}})
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "keeping the local copy") {
 			t.Errorf("%s: %v, want an error mentioning %q", tc.name, err, tc.want)
 		}

@@ -25,24 +25,14 @@ import (
 // copy is DirRevocation + ".prev".
 const DirRevocation = "revocation"
 
-// RevocationSyncOptions configure SyncRevocation.
+// RevocationSyncOptions configure SyncRevocation: the options of the
+// trust-list sync (SyncRevocation fetches URL + "/v1/revocation/list" and
+// URL + "/v1/revocation/batches/ID"; Dir must hold a trust list synced from
+// the same gateway, whose upload certificates authenticate the batches,
+// and the revocation data goes to Dir/revocation; a nil Client means one
+// with a 60-second timeout), and two of its own.
 type RevocationSyncOptions struct {
-	// URL is the gateway's base URL or a static export's; SyncRevocation
-	// fetches URL + "/v1/revocation/list" and URL +
-	// "/v1/revocation/batches/ID".
-	URL string
-	// Anchor is the gateway's trust anchor certificate.
-	Anchor *x509.Certificate
-	// Dir is the verifier's data directory: it must hold a trust list
-	// synced from the same gateway (Sync), whose upload certificates
-	// authenticate the batches; revocation data goes to Dir/revocation.
-	Dir string
-	// Client is the HTTP client; nil means one with a 60-second timeout.
-	Client *http.Client
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Full forces a full download instead of the changes.
-	Full bool
+	SyncOptions
 	// Index, when not nil, is a live index (of the copy in Dir) that the
 	// sync updates in place: removed batches are removed, new ones added.
 	Index *revocation.Index

@@ -78,7 +78,7 @@ func TestSyncRevocationNeedsTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	_, err = verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: "https://127.0.0.1:1", Anchor: anchor, Dir: dir})
+	_, err = verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: "https://127.0.0.1:1", Anchor: anchor, Dir: dir}})
 	if err == nil || !strings.Contains(err.Error(), "sync the trust list") {
 		t.Errorf("without a trust list: %v", err)
 	}

@@ -19,7 +19,7 @@ func RevocationSource() Source {
 	return Source{
 		Name: "revocation",
 		Sync: func(ctx context.Context, o SyncOptions) error {
-			_, err := SyncRevocation(ctx, RevocationSyncOptions{URL: o.URL, Anchor: o.Anchor, Dir: o.Dir, Client: o.Client, Now: o.Now})
+			_, err := SyncRevocation(ctx, RevocationSyncOptions{SyncOptions: o})
 			return err
 		},
 		Load: func(dir string, o *verify.Options) (DataStatus, error) {

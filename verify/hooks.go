@@ -210,21 +210,30 @@ func (v *Verifier) verifyEncrypted(text string) *Result {
 func hc1Revocation(code *hc1.Code, country string) *RevocationQuery {
 	q := &RevocationQuery{Format: FormatHC1, Country: country, KID: code.KID, Signature: code.Signature,
 		ECDSA: code.Alg == hc1.ES256 || code.Alg == hc1.ES384, IssuedAt: code.Claims.IssuedAt}
+	q.UCIs = CertificateIdentifiers(code)
+	return q
+}
+
+// CertificateIdentifiers returns the certificate identifiers (UCIs) a
+// decoded HC1 code carries, the names revocation entries hash: the ci of
+// every DCC entry, or the native certificate's identifier.
+func CertificateIdentifiers(code *hc1.Code) []string {
+	var ids []string
 	switch code.Kind {
 	case hc1.KindDCC:
 		for _, e := range code.DCC.Vaccinations {
-			q.UCIs = append(q.UCIs, e.ID)
+			ids = append(ids, e.ID)
 		}
 		for _, e := range code.DCC.Tests {
-			q.UCIs = append(q.UCIs, e.ID)
+			ids = append(ids, e.ID)
 		}
 		for _, e := range code.DCC.Recoveries {
-			q.UCIs = append(q.UCIs, e.ID)
+			ids = append(ids, e.ID)
 		}
 	case hc1.KindNative:
-		q.UCIs = append(q.UCIs, code.Native.ID)
+		ids = append(ids, code.Native.ID)
 	}
-	return q
+	return ids
 }
 
 // applyRules evaluates the destination's rules on a verified result; it

@@ -501,7 +501,7 @@ func (d *demo) sync(ctx context.Context, country string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rv, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{URL: d.gwURL, Anchor: d.anchor, Dir: dir, Client: hc})
+	rv, err := verifier.SyncRevocation(ctx, verifier.RevocationSyncOptions{SyncOptions: o})
 	if err != nil {
 		return "", err
 	}

@@ -287,23 +287,8 @@ func codeEntries(code *hc1.Code, t revocation.HashType, country string) ([]revoc
 	if t == revocation.HashSignature {
 		return []revocation.Hash{revocation.HashOfSignature(code.Signature, code.Alg == hc1.ES256 || code.Alg == hc1.ES384)}, nil
 	}
-	var ucis []string
-	switch code.Kind {
-	case hc1.KindDCC:
-		for _, e := range code.DCC.Vaccinations {
-			ucis = append(ucis, e.ID)
-		}
-		for _, e := range code.DCC.Tests {
-			ucis = append(ucis, e.ID)
-		}
-		for _, e := range code.DCC.Recoveries {
-			ucis = append(ucis, e.ID)
-		}
-	case hc1.KindNative:
-		ucis = append(ucis, code.Native.ID)
-	}
 	var out []revocation.Hash
-	for _, u := range ucis {
+	for _, u := range verify.CertificateIdentifiers(code) {
 		if u == "" {
 			continue
 		}
@@ -409,8 +394,7 @@ func runRevocation(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	res, err := verifier.SyncRevocation(context.Background(), verifier.RevocationSyncOptions{URL: *url, Anchor: anchor, Dir: *dir,
-		Client: hc, Full: *full})
+	res, err := verifier.SyncRevocation(context.Background(), verifier.RevocationSyncOptions{SyncOptions: verifier.SyncOptions{URL: *url, Anchor: anchor, Dir: *dir, Client: hc, Full: *full}})
 	if err != nil {
 		return err
 	}
