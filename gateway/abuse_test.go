@@ -263,9 +263,6 @@ func TestAbuseClockSkewAndReplay(t *testing.T) {
 		{"delete replayed", http.MethodDelete, del, 410, "already_deleted"},
 	} {
 		_, err := c.Send(ctx, tc.method, "/v1/signers", tc.body)
-		var e *client.Error
-		if !errors.As(err, &e) || e.Status != tc.status || e.Code != tc.code {
-			t.Errorf("%s: %v, want %d %s", tc.name, err, tc.status, tc.code)
-		}
+		wantRefusal(t, tc.name, err, tc.status, tc.code)
 	}
 }

@@ -131,48 +131,34 @@ func TestAcceptanceAuthorisation(t *testing.T) {
 		}
 		before := w.version(t)
 
-		expect := func(name string, err error, status int, code string) {
-			t.Helper()
-			var e *client.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("%s: got %v, want a %d %s refusal", name, err, status, code)
-			}
-			if e.Status != status || e.Code != code {
-				t.Errorf("%s: got %d %s (%s), want %d %s", name, e.Status, e.Code, e.Message, status, code)
-			}
-			if e.Message == "" {
-				t.Errorf("%s: the refusal does not say what is wrong", name)
-			}
-		}
-
 		_, err := w.client(b, url).DeleteSigner(ctx, a.pki.DSC)
-		expect("B deletes A's signer", err, 403, "wrong_country")
+		wantRefusal(t, "B deletes A's signer", err, 403, "wrong_country")
 
 		// A signer issued by A's CSCA naming A, uploaded by B.
 		foreign, _ := a.newDSC(t, 2)
 		_, err = w.client(b, url).UploadSigner(ctx, foreign)
-		expect("B uploads a signer of A", err, 403, "wrong_country")
+		wantRefusal(t, "B uploads a signer of A", err, 403, "wrong_country")
 
 		// A signer issued by A's CSCA but naming B as its country.
 		disguised := b.dscIssuedBy(t, a)
 		_, err = w.client(b, url).UploadSigner(ctx, disguised)
-		expect("B uploads a signer chained to A's CSCA", err, 403, "not_chained")
+		wantRefusal(t, "B uploads a signer chained to A's CSCA", err, 403, "not_chained")
 
 		// B's TLS certificate with A's upload signature.
 		mixed := client.New(url, b.tls, w.roots, a.upload, a.uploadKey)
 		_, err = mixed.UploadSigner(ctx, foreign)
-		expect("B's TLS with A's upload key", err, 403, "wrong_country")
+		wantRefusal(t, "B's TLS with A's upload key", err, 403, "wrong_country")
 
 		// No client certificate at all.
 		anon := w.client(a, url)
 		anon.HTTP = w.httpClient()
 		_, err = anon.UploadSigner(ctx, foreign)
-		expect("no client certificate", err, 401, "unauthenticated")
+		wantRefusal(t, "no client certificate", err, 401, "unauthenticated")
 
 		// A TLS certificate nobody onboarded, naming A.
 		stranger := newCountry(t, "AT")
 		_, err = client.New(url, stranger.tls, w.roots, a.upload, a.uploadKey).UploadSigner(ctx, foreign)
-		expect("unknown TLS certificate", err, 403, "unknown_client")
+		wantRefusal(t, "unknown TLS certificate", err, 403, "unknown_client")
 
 		if after := w.version(t); after != before {
 			t.Errorf("refused writes changed the store: version %d -> %d", before, after)

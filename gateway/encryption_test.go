@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
-	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ithc/ithc/envelope"
-	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/gateway/store"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/verify"
@@ -32,15 +30,6 @@ func newEncryptionKey(t *testing.T, country string, notBefore, notAfter time.Tim
 		t.Fatal(err)
 	}
 	return priv, rec
-}
-
-// wantRefusal checks that err is a gateway refusal with status and code.
-func wantRefusal(t *testing.T, what string, err error, status int, code string) {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) || e.Status != status || e.Code != code {
-		t.Errorf("%s: error %v, want %d %s", what, err, status, code)
-	}
 }
 
 // A country publishes its recipient key; an issuer syncs, encrypts a code

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -135,6 +136,23 @@ func (w *world) serveWith(t testing.TB, edit func(*gateway.Config)) string {
 		t.Fatal("gateway did not start within a minute")
 	}
 	return ""
+}
+
+// wantRefusal checks that err is a gateway refusal with status and code
+// and a message saying what is wrong.
+func wantRefusal(t testing.TB, what string, err error, status int, code string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) {
+		t.Errorf("%s: got %v, want a %d %s refusal", what, err, status, code)
+		return
+	}
+	if e.Status != status || e.Code != code {
+		t.Errorf("%s: got %d %s (%s), want %d %s", what, e.Status, e.Code, e.Message, status, code)
+	}
+	if e.Message == "" {
+		t.Errorf("%s: the refusal does not say what is wrong", what)
+	}
 }
 
 // child is a gateway running in another process.

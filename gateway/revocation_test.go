@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -324,7 +325,7 @@ func TestRevocationExportAndLiveIndex(t *testing.T) {
 	st := w.gatewayCore(t)
 	if _, files, err := st.Export(ctx, exp); err != nil {
 		t.Fatal(err)
-	} else if !containsString(files, "v1/revocation/list") || !containsString(files, "v1/revocation/batches/b1") {
+	} else if !slices.Contains(files, "v1/revocation/list") || !slices.Contains(files, "v1/revocation/batches/b1") {
 		t.Errorf("export files %v", files)
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(exp)))
@@ -398,15 +399,6 @@ func (w *world) gatewayCore(t testing.TB) *gateway.Gateway {
 		t.Fatal(err)
 	}
 	return g
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A batch of the largest size goes through both stores and reaches a
