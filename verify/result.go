@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -186,17 +185,12 @@ type Result struct {
 	Encryption *Encryption `json:"encryption,omitempty"`
 }
 
-// MarshalJSON writes the result. A result always marshals: a decoded
-// certificate that cannot (see CertificateError) is left out.
+// MarshalJSON writes the result: the bytes of AppendJSON, and never an
+// error. A result always marshals: a decoded certificate that cannot (see
+// CertificateError) is left out. json.Marshal of a Result HTML-escapes
+// '<', '>' and '&' again; MarshalJSON and AppendJSON do not.
 func (r Result) MarshalJSON() ([]byte, error) {
-	type plain Result
-	if r.Certificate != nil {
-		if _, err := json.Marshal(r.Certificate); err != nil {
-			r.Certificate = nil
-			r.CertificateError = err.Error()
-		}
-	}
-	return json.Marshal(plain(r))
+	return r.AppendJSON(make([]byte, 0, r.jsonSizeHint())), nil
 }
 
 // Err returns the result as an *Error, or nil when verified.
