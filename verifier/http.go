@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ithc/ithc/internal/jsonw"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/verify"
 )
@@ -94,6 +96,23 @@ func refuse(status int, code, zh, format string, args ...any) *apiError {
 	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...), MessageZH: zh}
 }
 
+// errRateLimited is the answer past a client's rate limit (with
+// Retry-After: 1).
+var errRateLimited = refuse(http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后重试。", "too many requests from this address; try again in a moment")
+
+// errNoInput is the answer to a request without a code.
+var errNoInput = refuse(http.StatusBadRequest, "no_input", "请提供二维码内容、图片或 PDF。", "no QR text, image or PDF in the request")
+
+// refusalJSON is the body of a refusal.
+func refusalJSON(e *apiError) []byte {
+	b := append([]byte(`{"error":`), jsonw.AppendString(nil, e.Code)...)
+	b = jsonw.AppendString(append(b, `,"message":`...), e.Message)
+	if e.MessageZH != "" {
+		b = jsonw.AppendString(append(b, `,"message_zh":`...), e.MessageZH)
+	}
+	return append(b, '}')
+}
+
 // scanMessages are the officer's sentences for each ScanError code.
 var scanMessages = map[string][2]string{
 	"no_code":     {"No QR code was found in the picture: take the photo again, closer and sharper, with the whole code in view.", "图片中未找到二维码：请靠近一些、对准焦距，拍下完整的二维码后重试。"},
@@ -130,10 +149,18 @@ func (w *statusWriter) WriteHeader(code int) {
 // image/jpeg, image/gif or application/pdf body. The answer is the
 // verify.Result JSON (with "stale" added when data is stale), or a
 // refusal {"error", "message", "message_zh"}.
-func (s *Service) Handler() http.Handler {
+//
+// Run and Serve do not mount it in a net/http server: their fasthttp front
+// (front.go) answers QR text itself and hands every other request to it.
+// Handler is for mounting the service in a net/http server of one's own.
+func (s *Service) Handler() http.Handler { return s.handler(true) }
+
+// handler is Handler, with the per-client rate limit applied or not (Run's
+// front applies it before handing a request over).
+func (s *Service) handler(limit bool) http.Handler {
 	mux := http.NewServeMux()
 	route := func(pattern, name string, limited bool, h func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, s.instrument(name, limited, h))
+		mux.Handle(pattern, s.instrument(name, limited && limit, h))
 	}
 	route("POST /v1/verify", "verify", true, s.handleVerify)
 	route("GET /v1/status", "status", true, func(w http.ResponseWriter, r *http.Request) error {
@@ -161,9 +188,7 @@ func (s *Service) instrument(route string, limited bool, h func(http.ResponseWri
 		if limited && s.limiter != nil && !s.limiter.allow(clientAddr(r)) {
 			s.metrics.limited.Inc()
 			sw.Header().Set("Retry-After", "1")
-			h = func(http.ResponseWriter, *http.Request) error {
-				return refuse(http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后重试。", "too many requests from this address; try again in a moment")
-			}
+			h = func(http.ResponseWriter, *http.Request) error { return errRateLimited }
 		}
 		if err := h(sw, r); err != nil {
 			var e *apiError
@@ -172,7 +197,7 @@ func (s *Service) instrument(route string, limited bool, h func(http.ResponseWri
 				e = refuse(http.StatusInternalServerError, "internal", "内部错误。", "internal error; the operator's log has the detail")
 			}
 			s.log.Info("request refused", "route", route, "status", e.Status, "error", e.Code)
-			_ = writeJSON(sw, e.Status, e)
+			_ = writeBody(sw, e.Status, "application/json", refusalJSON(e))
 		}
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
 	})
@@ -180,10 +205,14 @@ func (s *Service) instrument(route string, limited bool, h func(http.ResponseWri
 
 // clientAddr is the rate-limit key of a request: its remote IP address
 // (X-Forwarded-For is not trusted; see docs/verifier.md).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+func clientAddr(r *http.Request) string { return clientAddrString(r.RemoteAddr) }
+
+// clientAddrString is the host part of a host:port address, or the
+// address itself.
+func clientAddrString(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return r.RemoteAddr
+		return addr
 	}
 	return host
 }
@@ -314,55 +343,40 @@ func (s *Service) handleVerify(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		req.Text = strings.TrimSpace(req.Text)
 		if req.Text == "" {
-			return refuse(http.StatusBadRequest, "no_input", "请提供二维码内容、图片或 PDF。", "no QR text, image or PDF in the request")
+			return errNoInput
 		}
 		res = s.Verify(req)
 	}
-	data, err := marshalResult(res)
+	data, err := s.answer(nil, res, input, start)
 	if err != nil {
 		return err
 	}
+	return writeBody(w, http.StatusOK, "application/json", data)
+}
+
+// answer appends the JSON answer to a verification (the result, with
+// "stale" when some data is stale) to dst, counts it and logs it at debug
+// level. Nothing of the holder reaches the log.
+func (s *Service) answer(dst []byte, res *verify.Result, input string, start time.Time) ([]byte, error) {
+	data := res.AppendJSON(dst)
 	if sl := s.staleness(s.state.Load()); sl != nil {
 		extra, err := json.Marshal(sl)
 		if err != nil {
-			return err
+			return dst, err
 		}
 		data = append(append(append(data[:len(data)-1], `,"stale":`...), extra...), '}')
 	}
 	s.metrics.verifications.WithLabelValues(string(res.Status), res.Format, input).Inc()
 	s.metrics.latency.WithLabelValues(input).Observe(time.Since(start).Seconds())
-	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		s.log.Debug("verification", "input", input, "status", res.Status, "stage", res.Stage, "format", res.Format,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000)
 	}
-	return writeBody(w, http.StatusOK, "application/json", data)
+	return data, nil
 }
 
 func isPDF(data []byte) bool {
 	return strings.Contains(string(data[:min(len(data), 1024)]), "%PDF-")
-}
-
-// marshalResult writes a result as Result.MarshalJSON does, with the
-// certificate marshalled once instead of twice (Result.MarshalJSON marshals
-// it to check it, then again; json.Marshal would then check and compact
-// the whole output a third time): the same members, the certificate last.
-func marshalResult(r *verify.Result) ([]byte, error) {
-	if r.Certificate == nil {
-		return r.MarshalJSON()
-	}
-	cert, certErr := r.Certificate.MarshalJSON()
-	rest := *r
-	rest.Certificate = nil
-	if certErr != nil {
-		rest.CertificateError = certErr.Error()
-	}
-	data, err := rest.MarshalJSON()
-	if err != nil || certErr != nil {
-		return data, err
-	}
-	data = append(data[:len(data)-1], `,"certificate":`...)
-	data = append(data, cert...)
-	return append(data, '}'), nil
 }
 
 // readBody reads a whole body of at most max bytes.

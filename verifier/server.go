@@ -561,25 +561,6 @@ func (s *Service) Run(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return fmt.Errorf("verifier: listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout.or(DefaultReadHeaderTimeout),
-		ReadTimeout:       s.cfg.ReadTimeout.or(DefaultReadTimeout),
-		WriteTimeout:      s.cfg.WriteTimeout.or(DefaultWriteTimeout),
-		IdleTimeout:       s.cfg.IdleTimeout.or(DefaultIdleTimeout),
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	scheme := "http"
-	if s.cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(s.cfg.Path(s.cfg.TLSCert), s.cfg.Path(s.cfg.TLSKey))
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("verifier: TLS certificate: %w", err)
-		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		scheme = "https"
-	}
 	syncCtx, stopSync := context.WithCancel(ctx)
 	defer stopSync()
 	syncDone := make(chan struct{})
@@ -587,32 +568,44 @@ func (s *Service) Run(ctx context.Context, ready func(addr string)) error {
 		defer close(syncDone)
 		s.syncLoop(syncCtx)
 	}()
-	errc := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-		} else {
-			errc <- srv.Serve(ln)
+	err = s.Serve(ctx, ln, ready)
+	stopSync()
+	<-syncDone
+	return err
+}
+
+// Serve serves the page and the API on ln (over TLS when the
+// configuration names a certificate) until ctx is done, then shuts down
+// gracefully, as Run does; it does not sync. It closes ln. ready, when
+// set, is called with the service's base URL once it serves.
+func (s *Service) Serve(ctx context.Context, ln net.Listener, ready func(url string)) error {
+	srv := newFront(s).server()
+	scheme := "http"
+	if s.cfg.TLSCert != "" {
+		tln, err := s.tlsListener(ln)
+		if err != nil {
+			ln.Close()
+			return err
 		}
-	}()
+		ln = tln
+		scheme = "https"
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("verifier listening", "addr", ln.Addr().String(), "scheme", scheme, "data_dir", s.dataDir, "gateway", s.cfg.Gateway)
 	if ready != nil {
 		ready(scheme + "://" + ln.Addr().String())
 	}
 	select {
 	case err := <-errc:
-		stopSync()
-		<-syncDone
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("verifier shutting down")
-	stopSync()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout.or(DefaultShutdownTimeout))
 	defer cancel()
-	err = srv.Shutdown(sctx)
-	<-syncDone
-	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+	err := srv.ShutdownWithContext(sctx)
+	if e := <-errc; e != nil && err == nil {
 		err = e
 	}
 	if err != nil {

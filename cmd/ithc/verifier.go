@@ -124,9 +124,10 @@ func verifierServe(args []string, stderr io.Writer) error {
 }
 
 func verifierLoad(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("verifier load", "ithc verifier load [--duration 10s] [--connections N] [--json]", stderr)
+	fs := newFlagSet("verifier load", "ithc verifier load [--duration 10s] [--connections N] [--pipeline N] [--json]", stderr)
 	duration := fs.Duration("duration", 10*time.Second, "time of the saturation rounds (the half-load phase takes half as long again)")
-	conns := fs.Int("connections", 0, "client connections (default 4 per core)")
+	conns := fs.Int("connections", 0, "client connections (default 2 per core)")
+	pipeline := fs.Int("pipeline", 0, "requests each connection sends before reading their answers (default 16; 1: no pipelining)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "print each round on standard error")
 	pos, err := parseFlags(fs, args)
@@ -136,11 +137,11 @@ func verifierLoad(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError("unexpected argument %q", pos[0])
 	}
-	if *duration <= 0 || *conns < 0 {
-		return usageError("--duration must be positive and --connections not negative")
+	if *duration <= 0 || *conns < 0 || *pipeline < 0 {
+		return usageError("--duration must be positive, --connections and --pipeline not negative")
 	}
 	serviceGC()
-	o := loadgen.Options{Duration: *duration, Connections: *conns}
+	o := loadgen.Options{Duration: *duration, Connections: *conns, Pipeline: *pipeline}
 	if *verbose {
 		o.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}

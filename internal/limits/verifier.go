@@ -29,6 +29,14 @@ const (
 	// MaxVerifyFormParts is the most parts of a multipart request read.
 	MaxVerifyFormParts = 16
 
+	// MaxVerifierHeader is the largest request line and headers of one
+	// request (also the read buffer of each connection).
+	MaxVerifierHeader = 16 << 10
+
+	// MaxVerifierConns is the most connections the service serves at
+	// once; more wait in the listen queue.
+	MaxVerifierConns = 4096
+
 	// MaxRateClients is the most client addresses the rate limiter tracks
 	// at once; past it, clients without a bucket share one.
 	MaxRateClients = 10000

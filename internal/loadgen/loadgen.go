@@ -8,15 +8,18 @@
 // holding that signer, and then alternates rounds of two measurements in
 // the same process: the library's rate (verify.Verifier.Verify in one
 // goroutine, the floor's unit) and the service's rate under saturation (a
-// lean HTTP/1.1 client on keep-alive connections, one request in flight
-// per connection, posting the QR text as text/plain and checking that
-// every answer says verified). A round's ratio is its HTTP rate over cores
+// lean HTTP/1.1 client on keep-alive connections, each sending Pipeline
+// requests at once and reading their answers, posting the QR text as
+// text/plain and checking that every answer says verified: one request,
+// one code, one answer). A round's ratio is its HTTP rate over cores
 // × its library rate; the report gives medians over the rounds, so that a
 // neighbour's burst on a shared machine spoils a round, not the figure.
 // Then it offers half of cores × the library rate, open loop (each
 // request has a scheduled time, and its latency counts from then, so a
 // stalled server is not hidden by a client that waits), and reports the
-// p50 and p99 latencies; and the same at half the sustained rate.
+// p50 and p99 latencies; and the same at half the sustained rate. Last,
+// it measures the sustained rate without pipelining (one request in
+// flight per connection), for comparison.
 //
 // The client runs on the same cores as the service: its cost is counted
 // against the service, which makes the ratio a lower bound.
@@ -31,7 +34,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,22 +44,29 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
+	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/verifier"
 	"github.com/ithc/ithc/verify"
 )
 
-// Options configure Run. The zero Options run for 10 seconds with 4
-// connections per core.
+// Options configure Run. The zero Options run for 10 seconds with 2
+// connections per core and 16 requests pipelined on each.
 type Options struct {
 	// Duration is the time of the saturation rounds together; the
 	// half-load phase lasts half of it. Zero means 10 seconds.
 	Duration time.Duration
-	// Connections is the number of client connections; zero means 4 per
+	// Connections is the number of client connections; zero means 2 per
 	// core.
 	Connections int
+	// Pipeline is the number of requests a connection sends before it
+	// reads their answers (HTTP/1.1 pipelining); zero means 16, 1 turns
+	// pipelining off.
+	Pipeline int
 	// Logf, when set, receives progress lines.
 	Logf func(format string, args ...any)
 }
@@ -66,8 +75,10 @@ type Options struct {
 type Report struct {
 	// Cores is GOMAXPROCS.
 	Cores int `json:"cores"`
-	// Connections is the number of client connections.
+	// Connections is the number of client connections and Pipeline the
+	// requests each sends at once.
 	Connections int `json:"connections"`
+	Pipeline    int `json:"pipeline"`
 	// Rounds is the number of saturation rounds.
 	Rounds int `json:"rounds"`
 	// LibraryRate is the median single-core rate of verify.Verifier.Verify
@@ -105,14 +116,20 @@ type Report struct {
 	HalfSustainedAchieved float64       `json:"half_sustained_achieved"`
 	HalfSustainedP50      time.Duration `json:"half_sustained_p50_ns"`
 	HalfSustainedP99      time.Duration `json:"half_sustained_p99_ns"`
-	// BareHTTPCPU is the CPU time per request of a bare net/http server
-	// on the same loopback, with the same client, answering every request
-	// with the bytes of a verified answer without verifying anything:
-	// the cost of HTTP alone. CeilingRatio is LibraryCPU / (LibraryCPU +
-	// BareHTTPCPU), the highest CPU ratio any net/http service could reach
-	// with its client on the same cores.
+	// BareHTTPCPU is the CPU time per request of a bare server of the
+	// same kind (fasthttp, configured as the service's) on the same
+	// loopback, with the same client, answering every request with the
+	// bytes of a verified answer without verifying anything: the cost of
+	// HTTP alone. CeilingRatio is LibraryCPU / (LibraryCPU + BareHTTPCPU),
+	// the highest CPU ratio the service could reach with its client on
+	// the same cores.
 	BareHTTPCPU  time.Duration `json:"bare_http_cpu_ns"`
 	CeilingRatio float64       `json:"ceiling_ratio"`
+	// Unpipelined is the sustained rate with one request in flight per
+	// connection (4 connections per core), and UnpipelinedRatio its ratio
+	// to Floor: what clients that do not pipeline get.
+	Unpipelined      float64 `json:"unpipelined"`
+	UnpipelinedRatio float64 `json:"unpipelined_ratio"`
 }
 
 // Met reports whether the issue's floors are met: Ratio ≥ 0.8 and P99 ≤
@@ -128,7 +145,7 @@ func (r *Report) String() string {
 		return "NO"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "cores                          %d (connections %d, rounds %d)\n", r.Cores, r.Connections, r.Rounds)
+	fmt.Fprintf(&b, "cores                          %d (connections %d, %d requests pipelined on each, rounds %d)\n", r.Cores, r.Connections, r.Pipeline, r.Rounds)
 	fmt.Fprintf(&b, "library verify, one core       %.0f verifications/s\n", r.LibraryRate)
 	fmt.Fprintf(&b, "floor: cores × library         %.0f verifications/s\n", r.Floor)
 	fmt.Fprintf(&b, "HTTP sustained                 %.0f verifications/s  ratio %.3f  target >= 0.80  met %s\n", r.Sustained, r.Ratio, yes(r.Ratio >= 0.8))
@@ -137,7 +154,7 @@ func (r *Report) String() string {
 			us(r.LibraryCPU), us(r.HTTPCPU), r.CPURatio)
 	}
 	if r.BareHTTPCPU > 0 {
-		fmt.Fprintf(&b, "bare net/http, same answer     %.1f µs CPU per request: ceiling ratio %.3f\n", us(r.BareHTTPCPU), r.CeilingRatio)
+		fmt.Fprintf(&b, "bare HTTP server, same answer  %.1f µs CPU per request: ceiling ratio %.3f\n", us(r.BareHTTPCPU), r.CeilingRatio)
 	}
 	fmt.Fprintf(&b, "half load offered / answered   %.0f / %.0f verifications/s\n", r.HalfLoadRate, r.HalfLoadAchieved)
 	fmt.Fprintf(&b, "latency at half load           p50 %.2f ms  p99 %.2f ms  target p99 <= 10 ms  met %s\n",
@@ -145,6 +162,9 @@ func (r *Report) String() string {
 	if r.HalfSustainedRate > 0 {
 		fmt.Fprintf(&b, "at half the sustained rate     %.0f / %.0f verifications/s: p50 %.2f ms  p99 %.2f ms\n",
 			r.HalfSustainedRate, r.HalfSustainedAchieved, ms(r.HalfSustainedP50), ms(r.HalfSustainedP99))
+	}
+	if r.Unpipelined > 0 {
+		fmt.Fprintf(&b, "without pipelining             %.0f verifications/s  ratio %.3f (one request in flight per connection)\n", r.Unpipelined, r.UnpipelinedRatio)
 	}
 	return b.String()
 }
@@ -253,72 +273,103 @@ func NewFixture() (*Fixture, error) {
 	return f, nil
 }
 
-// client is one keep-alive HTTP/1.1 connection posting the same request.
+// client is one keep-alive HTTP/1.1 connection posting the same request,
+// up to depth of them at once.
 type client struct {
-	conn net.Conn
-	r    *bufio.Reader
-	req  []byte
+	conn  net.Conn
+	r     *bufio.Reader
+	one   int    // length of one request
+	req   []byte // depth copies of the request
+	depth int
+	body  []byte
 }
 
-func dial(addr string, req []byte) (*client, error) {
+func dial(addr string, req []byte, depth int) (*client, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return &client{conn: c, r: bufio.NewReaderSize(c, 16<<10), req: req}, nil
+	return &client{conn: c, r: bufio.NewReaderSize(c, 64<<10), one: len(req), req: bytes.Repeat(req, depth), depth: depth}, nil
 }
 
 var verified = []byte(`"status":"verified"`)
 
-// do sends the request and reads the answer, checking that it is a 200
-// saying verified.
-func (c *client) do(body []byte) ([]byte, error) {
-	if _, err := c.conn.Write(c.req); err != nil {
-		return body, err
+// do sends n requests (n <= depth) in one write and reads their answers,
+// checking that each is a 200 saying verified; done, when set, is called
+// after each answer.
+func (c *client) do(n int, done func(i int)) error {
+	if _, err := c.conn.Write(c.req[:n*c.one]); err != nil {
+		return err
 	}
-	return c.readOnly(body)
+	for i := range n {
+		if err := c.readOnly(); err != nil {
+			return err
+		}
+		if done != nil {
+			done(i)
+		}
+	}
+	return nil
 }
 
-// readOnly reads one answer.
-func (c *client) readOnly(body []byte) ([]byte, error) {
+// readOnly reads one answer into c.body.
+func (c *client) readOnly() error {
 	line, err := c.r.ReadSlice('\n')
 	if err != nil {
-		return body, err
+		return err
 	}
 	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
-		return body, fmt.Errorf("loadgen: answer %q", bytes.TrimSpace(line))
+		return fmt.Errorf("loadgen: answer %q", bytes.TrimSpace(line))
 	}
 	n := -1
 	for {
 		h, err := c.r.ReadSlice('\n')
 		if err != nil {
-			return body, err
+			return err
 		}
 		if len(h) <= 2 {
 			break
 		}
 		if k, v, ok := bytes.Cut(h, []byte(":")); ok && strings.EqualFold(string(k), "Content-Length") {
 			if n, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
-				return body, fmt.Errorf("loadgen: Content-Length %q", v)
+				return fmt.Errorf("loadgen: Content-Length %q", v)
 			}
 		}
 	}
 	if n < 0 {
-		return body, errors.New("loadgen: answer without Content-Length")
+		return errors.New("loadgen: answer without Content-Length")
 	}
-	body = slices.Grow(body[:0], n)[:n]
-	if _, err := io.ReadFull(c.r, body); err != nil {
-		return body, err
+	c.body = slices.Grow(c.body[:0], n)[:n]
+	if _, err := io.ReadFull(c.r, c.body); err != nil {
+		return err
 	}
-	if !bytes.Contains(body[:min(len(body), 64)], verified) {
-		return body, fmt.Errorf("loadgen: answer %.200s", body)
+	if !bytes.Contains(c.body[:min(len(c.body), 64)], verified) {
+		return fmt.Errorf("loadgen: answer %.200s", c.body)
 	}
-	return body, nil
+	return nil
 }
 
 func request(host, text string) []byte {
 	return []byte("POST /v1/verify HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: text/plain\r\nContent-Length: " +
 		strconv.Itoa(len(text)) + "\r\n\r\n" + text)
+}
+
+func dialAll(host string, req []byte, conns, depth int) ([]*client, func(), error) {
+	clients := make([]*client, 0, conns)
+	closeAll := func() {
+		for _, c := range clients {
+			c.conn.Close()
+		}
+	}
+	for range conns {
+		c, err := dial(host, req, depth)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		clients = append(clients, c)
+	}
+	return clients, closeAll, nil
 }
 
 // libraryRate runs Verify in this goroutine for d and returns the rate
@@ -361,14 +412,12 @@ func saturateCPU(clients []*client, d time.Duration) (float64, int64, time.Durat
 	deadline := start.Add(d)
 	for _, c := range clients {
 		wg.Go(func() {
-			var body []byte
-			var err error
 			for time.Now().Before(deadline) {
-				if body, err = c.do(body); err != nil {
+				if err := c.do(c.depth, nil); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
-				n.Add(1)
+				n.Add(int64(c.depth))
 			}
 		})
 	}
@@ -383,6 +432,9 @@ func saturateCPU(clients []*client, d time.Duration) (float64, int64, time.Durat
 
 // openLoop offers rate requests per second for d, spread over the
 // clients, and returns the latencies from each request's scheduled time.
+// A client sends at once every request due (at most its depth), then
+// reads their answers; requests that come due meanwhile wait, and their
+// wait counts.
 func openLoop(clients []*client, rate float64, d time.Duration) ([]time.Duration, float64, error) {
 	k := len(clients)
 	interval := time.Duration(float64(time.Second) * float64(k) / rate)
@@ -394,20 +446,23 @@ func openLoop(clients []*client, rate float64, d time.Duration) ([]time.Duration
 	start := time.Now().Add(10 * time.Millisecond)
 	for j, c := range clients {
 		wg.Go(func() {
-			var body []byte
-			var err error
 			// Client j sends requests j, j+k, j+2k… at start + i/rate.
 			offset := time.Duration(float64(time.Second) * float64(j) / rate)
-			for i := 0; i*k+j < total; i++ {
-				at := start.Add(offset + time.Duration(i)*interval)
-				if w := time.Until(at); w > 0 {
+			at := func(i int) time.Time { return start.Add(offset + time.Duration(i)*interval) }
+			for i := 0; i*k+j < total; {
+				if w := time.Until(at(i)); w > 0 {
 					time.Sleep(w)
 				}
-				if body, err = c.do(body); err != nil {
+				now := time.Now()
+				n := 1
+				for n < c.depth && (i+n)*k+j < total && !at(i+n).After(now) {
+					n++
+				}
+				if err := c.do(n, func(m int) { lat[j] = append(lat[j], time.Since(at(i+m))) }); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
-				lat[j] = append(lat[j], time.Since(at))
+				i += n
 			}
 		})
 	}
@@ -420,41 +475,35 @@ func openLoop(clients []*client, rate float64, d time.Duration) ([]time.Duration
 	return all, float64(len(all)) / elapsed.Seconds(), firstErr
 }
 
-// bareHTTPCPU measures a bare net/http server answering every request
-// with the service's answer to it, without verifying: the CPU time per
-// request of HTTP alone, with conns connections of the same client.
-func bareHTTPCPU(f *Fixture, probe []*client, conns int, d time.Duration) (time.Duration, error) {
-	answer, err := probe[0].do(nil)
-	if err != nil {
+// bareHTTPCPU measures a bare server of the service's kind answering
+// every request with the service's answer to it, without verifying: the
+// CPU time per request of HTTP alone, with conns connections of the same
+// client pipelining depth requests.
+func bareHTTPCPU(f *Fixture, probe *client, conns, depth int, d time.Duration) (time.Duration, error) {
+	if err := probe.do(1, nil); err != nil {
 		return 0, err
 	}
-	answer = slices.Clone(answer)
+	answer := slices.Clone(probe.body)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := io.Copy(io.Discard, r.Body); err != nil {
-				return
-			}
-			h := w.Header()
-			h.Set("Content-Type", "application/json")
+	srv := &fasthttp.Server{ReadTimeout: 5 * time.Second, WriteTimeout: time.Minute, NoDefaultServerHeader: true,
+		ReadBufferSize: limits.MaxVerifierHeader,
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			h := &ctx.Response.Header
+			h.SetContentType("application/json")
 			h.Set("Cache-Control", "no-store")
 			h.Set("X-Content-Type-Options", "nosniff")
-			w.Write(answer)
-		})}
+			ctx.SetBody(answer)
+		}}
 	go srv.Serve(ln)
-	defer srv.Close()
-	host := ln.Addr().String()
-	req := request(host, f.Text)
-	clients := make([]*client, conns)
-	for i := range clients {
-		if clients[i], err = dial(host, req); err != nil {
-			return 0, err
-		}
-		defer clients[i].conn.Close()
+	defer srv.Shutdown()
+	clients, closeAll, err := dialAll(ln.Addr().String(), request(ln.Addr().String(), f.Text), conns, depth)
+	if err != nil {
+		return 0, err
 	}
+	defer closeAll()
 	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
 		return 0, err
 	}
@@ -493,7 +542,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	cores := runtime.GOMAXPROCS(0)
 	if o.Connections <= 0 {
-		o.Connections = 4 * cores
+		o.Connections = 2 * cores
+	}
+	if o.Pipeline <= 0 {
+		o.Pipeline = 16
 	}
 	f, err := NewFixture()
 	if err != nil {
@@ -502,14 +554,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer f.Close()
 	host := strings.TrimPrefix(f.URL, "http://")
 	req := request(host, f.Text)
-	clients := make([]*client, o.Connections)
-	for i := range clients {
-		if clients[i], err = dial(host, req); err != nil {
-			return nil, err
-		}
-		defer clients[i].conn.Close()
+	clients, closeAll, err := dialAll(host, req, o.Connections, o.Pipeline)
+	if err != nil {
+		return nil, err
 	}
-	rep := &Report{Cores: cores, Connections: o.Connections}
+	defer closeAll()
+	rep := &Report{Cores: cores, Connections: o.Connections, Pipeline: o.Pipeline}
 	// Warm up: connections, pools, the signer cache.
 	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
 		return nil, err
@@ -546,7 +596,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.LibraryCPU, rep.HTTPCPU, rep.CPURatio = time.Duration(median(libCPU)), time.Duration(median(httpCPU)), median(cpuRatios)
 	rep.Floor = float64(cores) * rep.LibraryRate
 	if rep.LibraryCPU > 0 {
-		bare, err := bareHTTPCPU(f, clients[:1], o.Connections, min(2*time.Second, o.Duration/2))
+		bare, err := bareHTTPCPU(f, clients[0], o.Connections, o.Pipeline, min(2*time.Second, o.Duration/2))
 		if err != nil {
 			return nil, err
 		}
@@ -554,7 +604,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if bare > 0 {
 			rep.CeilingRatio = float64(rep.LibraryCPU) / float64(rep.LibraryCPU+bare)
 		}
-		logf("bare net/http: %v CPU per request", bare)
+		logf("bare HTTP server: %v CPU per request", bare)
 	}
 	rep.HalfLoadRate = rep.Floor / 2
 	lat, achieved, err := openLoop(clients, rep.HalfLoadRate, max(o.Duration/2, time.Second))
@@ -577,5 +627,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.HalfSustainedP50, rep.HalfSustainedP99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	logf("half the sustained rate: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfSustainedRate, achieved,
 		ms(rep.HalfSustainedP50), ms(rep.HalfSustainedP99))
+	if o.Pipeline > 1 {
+		single, closeSingle, err := dialAll(host, req, 4*cores, 1)
+		if err != nil {
+			return nil, err
+		}
+		defer closeSingle()
+		if _, _, err := saturate(single, 200*time.Millisecond); err != nil {
+			return nil, err
+		}
+		h, n, err := saturate(single, httpTime)
+		if err != nil {
+			return nil, err
+		}
+		rep.Requests += n
+		rep.Unpipelined, rep.UnpipelinedRatio = h, h/rep.Floor
+		logf("without pipelining: %.0f/s, ratio %.3f", h, rep.UnpipelinedRatio)
+	}
 	return rep, nil
 }
