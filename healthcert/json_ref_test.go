@@ -1,12 +1,13 @@
 package healthcert
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ithc/ithc/internal/jsonw"
 )
 
 // The wire structs of the JSON form; the field order is the output order.
@@ -133,7 +134,7 @@ func refMarshalJSON(c Certificate) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, merr := refEncode(v)
+		b, merr := jsonw.Marshal(v)
 		if merr != nil {
 			return nil, fmt.Errorf("healthcert: json: %s: %w", p, merr)
 		}
@@ -142,18 +143,7 @@ func refMarshalJSON(c Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return refEncode(w)
-}
-
-// refEncode marshals v without HTML escaping and without a trailing newline.
-func refEncode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return jsonw.Marshal(w)
 }
 
 func refFormatTime(field string, t time.Time, fail func(string, error)) string {

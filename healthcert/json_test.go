@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ithc/ithc/internal/fuzzinput"
 	"github.com/ithc/ithc/internal/shareddata"
 )
 
@@ -771,141 +772,66 @@ func TestAppendJSONSharedTestdata(t *testing.T) {
 	}
 }
 
-// fuzzSource hands out values decoded from fuzz input; past its end it
-// hands out zeros.
-type fuzzSource struct{ b []byte }
-
-func (s *fuzzSource) byte() byte {
-	if len(s.b) == 0 {
-		return 0
-	}
-	c := s.b[0]
-	s.b = s.b[1:]
-	return c
-}
-
-func (s *fuzzSource) uint64() uint64 {
-	var u uint64
-	for i := 0; i < 8; i++ {
-		u = u<<8 | uint64(s.byte())
-	}
-	return u
-}
-
-// fuzzPieces are strings that need care, concatenated by fuzzSource.string.
-var fuzzPieces = []string{
-	"\u2028", "\u2029", "\xff", "\xe2\x80", "\xed\xa0\x80", "\ufffd", "\x00", "\x1f", "\x7f", "\b\f\n\r\t",
-	`"`, `\`, "<", ">", "&", "ü", "张", "😀", "\U0010ffff", "\xf4\x90\x80\x80", "A",
-}
-
-// string returns arbitrary bytes of the input, or pieces of fuzzPieces.
-func (s *fuzzSource) string() string {
-	n := int(s.byte())
-	if n < 0xc0 {
-		n = min(n%48, len(s.b))
-		str := string(s.b[:n])
-		s.b = s.b[n:]
-		return str
-	}
-	var b strings.Builder
-	for range n - 0xc0 + 1 {
-		b.WriteString(fuzzPieces[int(s.byte())%len(fuzzPieces)])
-	}
-	return b.String()
-}
-
-// float returns an arbitrary float64, often one of the edge cases.
-func (s *fuzzSource) float() float64 {
-	edges := []float64{0, math.Copysign(0, -1), 1e21, 1e-7, 1e-6, 999999999999999999999, 0.12, -1, math.NaN(), math.Inf(1), math.Inf(-1)}
-	switch k := s.byte(); {
-	case k < 64:
-		return edges[int(k)%len(edges)]
-	case k < 128:
-		return float64(int8(s.byte())) / 100
-	}
-	return math.Float64frombits(s.uint64())
-}
-
-// time returns the zero time, or a time in any zone, with or without a
-// fraction of a second, in or out of years 1–9999.
-func (s *fuzzSource) time() time.Time {
-	k := s.byte()
-	if k < 32 {
-		return time.Time{}.In(time.FixedZone("", int(int8(k))*1800))
-	}
-	zone := time.FixedZone("", int(int16(s.uint64()>>48))*60)
-	if k < 128 {
-		// near the edges of years 1 and 9999
-		secs := int64(s.uint64()%(2*86400*366)) - 86400*366
-		base := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
-		if k&1 == 1 {
-			base = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		return base.Add(time.Duration(secs) * time.Second).In(zone)
-	}
-	return time.Unix(int64(s.uint64())>>int(k%32), int64(s.uint64()%2e9)).In(zone)
-}
-
-// date returns a Date, most often one whose components are near the
+// fuzzDate returns a Date, most often one whose components are near the
 // valid ranges, otherwise arbitrary.
-func (s *fuzzSource) date() Date {
-	switch k := s.byte(); {
+func fuzzDate(s *fuzzinput.Reader) Date {
+	switch k := s.Byte(); {
 	case k < 32:
 		return Date{}
 	case k < 192:
-		return Date{Year: 1890 + int(s.byte())%20 + 8090*int(k&1), Month: int(s.byte()) % 14, Day: int(s.byte()) % 33}
+		return Date{Year: 1890 + int(s.Byte())%20 + 8090*int(k&1), Month: int(s.Byte()) % 14, Day: int(s.Byte()) % 33}
 	}
-	return Date{Year: int(int16(s.uint64())), Month: int(int8(s.byte())), Day: int(int8(s.byte()))}
+	return Date{Year: int(int16(s.Uint64())), Month: int(int8(s.Byte())), Day: int(int8(s.Byte()))}
 }
 
-func (s *fuzzSource) common() Common {
-	return Common{Disease: s.string(), Country: s.string(), Centre: s.string()}
+func fuzzCommon(s *fuzzinput.Reader) Common {
+	return Common{Disease: s.String(), Country: s.String(), Centre: s.String()}
 }
 
-// event returns an event of any type, nil, a typed nil or a foreignEvent.
-func (s *fuzzSource) event() Event {
-	switch s.byte() % 12 {
+// fuzzEvent returns an event of any type, nil, a typed nil or a foreignEvent.
+func fuzzEvent(s *fuzzinput.Reader) Event {
+	switch s.Byte() % 12 {
 	case 0, 1:
 		return &Vaccination{
-			Common: s.common(), VaccineType: s.string(), Product: s.string(), Manufacturer: s.string(),
-			DoseNumber: int(int64(s.uint64())), TotalDoses: int(int8(s.byte())), Date: s.date(),
+			Common: fuzzCommon(s), VaccineType: s.String(), Product: s.String(), Manufacturer: s.String(),
+			DoseNumber: int(int64(s.Uint64())), TotalDoses: int(int8(s.Byte())), Date: fuzzDate(s),
 		}
 	case 2, 3:
-		return &NucleicAcidTest{Common: s.common(), Method: s.string(), Name: s.string(), SampleTime: s.time(), Result: TestResult(s.string())}
+		return &NucleicAcidTest{Common: fuzzCommon(s), Method: s.String(), Name: s.String(), SampleTime: s.Time(), Result: TestResult(s.String())}
 	case 4, 5:
 		e := &AntibodyTest{
-			Common: s.common(), Isotype: Isotype(s.string()), Method: s.string(), Device: s.string(),
-			SampleTime: s.time(), Result: TestResult(s.string()),
+			Common: fuzzCommon(s), Isotype: Isotype(s.String()), Method: s.String(), Device: s.String(),
+			SampleTime: s.Time(), Result: TestResult(s.String()),
 		}
-		if s.byte()&1 == 0 {
-			e.Quantity = &Quantity{Value: s.float(), Unit: s.string(), CutOff: s.float()}
+		if s.Byte()&1 == 0 {
+			e.Quantity = &Quantity{Value: s.Float64(), Unit: s.String(), CutOff: s.Float64()}
 		}
 		return e
 	case 6, 7:
-		return &AntigenTest{Common: s.common(), Device: s.string(), Name: s.string(), SampleTime: s.time(), Result: TestResult(s.string())}
+		return &AntigenTest{Common: fuzzCommon(s), Device: s.String(), Name: s.String(), SampleTime: s.Time(), Result: TestResult(s.String())}
 	case 8, 9:
-		return &Recovery{Common: s.common(), FirstPositive: s.date(), ValidFrom: s.date(), ValidUntil: s.date()}
+		return &Recovery{Common: fuzzCommon(s), FirstPositive: fuzzDate(s), ValidFrom: fuzzDate(s), ValidUntil: fuzzDate(s)}
 	case 10:
-		return []Event{nil, (*Vaccination)(nil), (*NucleicAcidTest)(nil), (*AntibodyTest)(nil), (*AntigenTest)(nil), (*Recovery)(nil)}[s.byte()%6]
+		return []Event{nil, (*Vaccination)(nil), (*NucleicAcidTest)(nil), (*AntibodyTest)(nil), (*AntigenTest)(nil), (*Recovery)(nil)}[s.Byte()%6]
 	}
 	return foreignEvent{&Vaccination{}}
 }
 
 // fuzzCertificate builds a certificate from fuzz input.
 func fuzzCertificate(data []byte) *Certificate {
-	s := &fuzzSource{b: data}
+	s := fuzzinput.New(data)
 	c := &Certificate{
-		ID: s.string(), Issuer: Issuer{Country: s.string(), Name: s.string()}, IssuedAt: s.time(), ExpiresAt: s.time(),
+		ID: s.String(), Issuer: Issuer{Country: s.String(), Name: s.String()}, IssuedAt: s.Time(), ExpiresAt: s.Time(),
 		Holder: Holder{
-			Name:        Name{Family: s.string(), Given: s.string(), FamilyICAO: s.string(), GivenICAO: s.string()},
-			DateOfBirth: s.date(), Sex: Sex(s.string()),
+			Name:        Name{Family: s.String(), Given: s.String(), FamilyICAO: s.String(), GivenICAO: s.String()},
+			DateOfBirth: fuzzDate(s), Sex: Sex(s.String()),
 		},
 	}
-	if s.byte()&1 == 0 {
-		c.Holder.Document = &TravelDocument{Type: s.string(), Number: s.string(), IssuingState: s.string()}
+	if s.Byte()&1 == 0 {
+		c.Holder.Document = &TravelDocument{Type: s.String(), Number: s.String(), IssuingState: s.String()}
 	}
-	for range s.byte() % 8 {
-		c.Events = append(c.Events, s.event())
+	for range s.Byte() % 8 {
+		c.Events = append(c.Events, fuzzEvent(s))
 	}
 	return c
 }

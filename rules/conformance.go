@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ithc/ithc/internal/jsonw"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/rules/certlogic"
 )
@@ -125,7 +126,7 @@ func loadTestRule(path string) (*certlogic.Expr, []string) {
 	if !ok {
 		return nil, problems
 	}
-	b, merr := marshal(logic)
+	b, merr := jsonw.Marshal(logic)
 	if merr != nil {
 		return nil, append(problems, merr.Error())
 	}

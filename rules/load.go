@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ithc/ithc/internal/jsonw"
 	"github.com/ithc/ithc/internal/limits"
 )
 
@@ -52,7 +53,7 @@ func ParseSet(data []byte) (*Set, error) {
 	}
 	rules := make([]*Rule, 0, len(list))
 	for i, item := range list {
-		raw, err := marshal(item)
+		raw, err := jsonw.Marshal(item)
 		if err != nil {
 			return nil, fmt.Errorf("rules: rule set: rules[%d]: %v", i, err)
 		}

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ithc/ithc/internal/jsonw"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/rules/certlogic"
 )
@@ -220,7 +220,7 @@ func ruleFromValue(v any, raw []byte) (*Rule, error) {
 		}
 	}
 	if m, ok := obj["Logic"].(map[string]any); ok && len(m) > 0 {
-		logic, err := marshal(m)
+		logic, err := jsonw.Marshal(m)
 		if err != nil {
 			ps = append(ps, Problem{Path: "Logic", Message: err.Error()})
 		} else if e, err := certlogic.Compile(logic); err != nil {
@@ -372,19 +372,7 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 	if w.AffectedFields == nil {
 		w.AffectedFields = []string{}
 	}
-	return marshal(w)
-}
-
-// marshal encodes v without HTML escaping ("<" stays "<") and without a
-// trailing newline.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return jsonw.Marshal(w)
 }
 
 // String returns "Identifier Version".

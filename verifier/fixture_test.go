@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -280,35 +279,8 @@ func newService(t testing.TB, w *world, cfg verifier.Config, opts verifier.Optio
 			t.Fatalf("first sync: %v", err)
 		}
 	}
-	s.svc, s.url = svc, serve(t, svc)
+	s.svc, s.url = svc, verifier.ServeForTest(t, svc)
 	return s
-}
-
-// serve serves svc as Run does (Service.Serve) on a loopback port until
-// the test ends, and returns its URL.
-func serve(t testing.TB, svc *verifier.Service) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- svc.Serve(ctx, ln, func(url string) { ready <- url }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	select {
-	case url := <-ready:
-		return url
-	case err := <-done:
-		t.Fatalf("Serve: %v", err)
-		return ""
-	}
 }
 
 // post sends a verification request and returns the status code and the

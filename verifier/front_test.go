@@ -184,24 +184,38 @@ func escapeQuery(q string) string {
 	return b.String()
 }
 
-// serveFront serves the fixture's service on loopback until the test
-// ends and returns its address.
-func serveFront(t *testing.T, svc *Service) string {
+// ServeForTest serves svc as Run does (Service.Serve) on a loopback port
+// until the test ends and returns its URL. It is exported for the
+// package's external tests.
+func ServeForTest(t testing.TB, svc *Service) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- svc.Serve(ctx, ln, nil) }()
+	go func() { done <- svc.Serve(ctx, ln, func(url string) { ready <- url }) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ln.Addr().String()
+	select {
+	case url := <-ready:
+		return url
+	case err := <-done:
+		t.Fatalf("Serve: %v", err)
+		return ""
+	}
+}
+
+// serveFront serves svc and returns its host:port.
+func serveFront(t *testing.T, svc *Service) string {
+	u := ServeForTest(t, svc)
+	return u[strings.Index(u, "://")+3:]
 }
 
 // readAnswer reads one HTTP/1.1 answer from r.

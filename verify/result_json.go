@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -232,13 +231,9 @@ func appendStrings(dst []byte, list []string) []byte {
 // value encoding/json refuses (the DCC payload has only strings and
 // integers: none) is left out with its key.
 func appendEncoded(dst []byte, key string, v any) []byte {
-	mark := len(dst)
-	buf := bytes.NewBuffer(append(dst, key...))
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return dst[:mark]
+	out, err := jsonw.AppendMarshal(append(dst, key...), v)
+	if err != nil {
+		return dst
 	}
-	out := buf.Bytes()
-	return out[:len(out)-1] // Encode ends with a newline
+	return out
 }

@@ -1,8 +1,9 @@
 package verify
 
 import (
-	"bytes"
 	"encoding/json"
+
+	"github.com/ithc/ithc/internal/jsonw"
 )
 
 // referenceJSON is the JSON form of r written the old way, through
@@ -21,11 +22,5 @@ func referenceJSON(r *Result) ([]byte, error) {
 			p.CertificateError = err.Error()
 		}
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return jsonw.Marshal(p)
 }

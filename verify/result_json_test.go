@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,7 @@ import (
 	"github.com/ithc/ithc/dcc"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/healthcert"
-	"github.com/ithc/ithc/internal/base45"
+	"github.com/ithc/ithc/internal/fuzzinput"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/internal/shareddata"
 	"github.com/ithc/ithc/internal/testca"
@@ -98,7 +97,8 @@ func (d prefixDecrypter) Decrypt(text string) (string, *Encryption, error) {
 }
 
 // resultCorpus returns the results of the verifications the package's
-// tests run (the codes of verify_test.go, formats_test.go,
+// tests run (the round trips of verify_test.go, whose failure table checks
+// its own results, the codes of formats_test.go,
 // shc_revocation_test.go, and the shared SMART, VDS-NC and EU DCC test
 // data when present), plus results with the members only the optional
 // stages and the verifier service fill (rules, revocation, encryption,
@@ -124,60 +124,9 @@ func resultCorpus(t *testing.T) []namedResult {
 		add("hc1 dcc "+alg, all.Verify(issue(t, ks[alg], false)))
 		add("hc1 native "+alg, all.Verify(issue(t, ks[alg], true)))
 	}
+	// The failure table of TestVerifyFailures checks the JSON of its own
+	// results (checkResultJSON).
 	good := issue(t, es, false)
-	cose := coseOf(t, good)
-	flip := func(needle []byte) []byte {
-		b := append([]byte(nil), cose...)
-		i := bytes.Index(b, needle)
-		if i < 0 {
-			t.Fatalf("%x not found", needle)
-		}
-		b[i+len(needle)-1] ^= 1
-		return b
-	}
-	kid := trust.KID(es.cert)
-	unknownKID, err := hc1.Sign(hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: testca.SampleDCC()}, es.signer, hc1.SignOptions{KID: []byte("unknown!")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	badSchema := testca.SampleDCC()
-	badSchema.Vaccinations[0].VaccineType = "not-a-vaccine"
-	badNative := nativeCert()
-	badNative.Holder.Name.FamilyICAO = "müller"
-	for _, tc := range []struct {
-		name    string
-		text    string
-		opts    Options
-		signers []*trust.Signer
-	}{
-		{"garbage", "hello", Options{}, nil},
-		{"bad base45", "HC1:abc", Options{}, nil},
-		{"not zlib", "HC1:" + base45.Encode(cose), Options{}, nil},
-		{"not cose", recode(t, []byte{0xa0}), Options{}, nil},
-		{"unknown kid", unknownKID, Options{}, nil},
-		{"altered kid", recode(t, flip(kid)), Options{}, nil},
-		{"altered payload", recode(t, flip([]byte("Gabriele"))), Options{}, nil},
-		{"altered signature", recode(t, flip(cose[len(cose)-8:])), Options{}, nil},
-		{"wrong key with same kid", good, Options{}, []*trust.Signer{{KID: kid, PublicKey: ks["PS256"].cert.PublicKey}}},
-		{"key usage", issue(t, ks["testonly"], false), Options{}, []*trust.Signer{ks["testonly"].trust}},
-		{"key usage native", issue(t, ks["vacc"], true), Options{}, []*trust.Signer{ks["vacc"].trust}},
-		{"expired", good, Options{Now: exp.Add(time.Hour)}, nil},
-		{"not yet valid", good, Options{Now: iat.Add(-time.Hour)}, nil},
-		{"signer expired", good, Options{Now: exp.Add(-time.Hour)}, []*trust.Signer{{KID: kid, PublicKey: es.cert.PublicKey,
-			Certificate: &x509.Certificate{NotBefore: notBefore, NotAfter: exp.Add(-2 * time.Hour)}}}},
-		{"schema", mustSign(t, es, hc1.SignInput{Issuer: "AT", IssuedAt: iat, ExpiresAt: exp, DCC: badSchema}), Options{}, nil},
-		{"native schema", mustSign(t, es, hc1.SignInput{Native: badNative}), Options{}, nil},
-		{"unrecognised", good, Options{Recognised: []string{"FR", "CN"}}, nil},
-	} {
-		signers := tc.signers
-		if signers == nil {
-			signers = []*trust.Signer{es.trust}
-		}
-		if tc.opts.Now.IsZero() {
-			tc.opts.Now = now
-		}
-		add("hc1 "+tc.name, New(mapResolver(signers), tc.opts).Verify(tc.text))
-	}
 
 	// formats_test.go: every format, without trust, in the future, card
 	// files, unknown input, changed codes.
@@ -480,131 +429,61 @@ func TestResultJSONCertificateError(t *testing.T) {
 	}
 }
 
-// fuzzBytes reads the values of a fuzzed result from the fuzzer's bytes;
-// past their end it reads zeros.
-type fuzzBytes struct{ b []byte }
-
-func (z *fuzzBytes) byte() byte {
-	if len(z.b) == 0 {
-		return 0
-	}
-	c := z.b[0]
-	z.b = z.b[1:]
-	return c
-}
-
-func (z *fuzzBytes) uint32() uint32 {
-	var b [4]byte
-	for i := range b {
-		b[i] = z.byte()
-	}
-	return binary.LittleEndian.Uint32(b[:])
-}
-
-// oddStrings are strings the fuzzer would take long to find: escapes of
-// every kind, HTML characters, invalid and unusual UTF-8.
-var oddStrings = []string{"", "<>&", "\u2028\u2029", "\xff", "\xed\xa0\x80", "\x00\x1f\x7f", "\"\\/", "\t\n\r\b\f",
-	"Müller 证书", "\U0001F600", "\xc3", "a\xe2\x80", "\ufffd", "</script>"}
-
-// str reads a string: a length byte then that many bytes, or (length
-// bytes from 0xf0) one of oddStrings.
-func (z *fuzzBytes) str() string {
-	n := int(z.byte())
-	if n >= 0xf0 {
-		return oddStrings[(n-0xf0)%len(oddStrings)]
-	}
-	n = min(n%64, len(z.b))
-	s := string(z.b[:n])
-	z.b = z.b[n:]
-	return s
-}
-
-// strs reads nil, an empty list or up to 5 strings.
-func (z *fuzzBytes) strs() []string {
-	switch n := int(z.byte() % 8); n {
-	case 0:
-		return nil
-	case 1:
-		return []string{}
-	default:
-		out := make([]string, n-2)
-		for i := range out {
-			out[i] = z.str()
-		}
-		return out
-	}
-}
-
-// time reads a time in a wide range (about ±17,000 years, so that some
-// fall outside what encoding/json writes) in a fixed zone.
-func (z *fuzzBytes) time() time.Time {
-	if z.byte()%8 == 0 {
-		return time.Time{}
-	}
-	sec := int64(int32(z.uint32())) * int64(z.byte())
-	nsec := int64(z.uint32() % 1e9)
-	if z.byte()%4 == 0 {
-		nsec = 0
-	}
-	offset := int(int32(z.uint32())) % (26 * 3600)
-	return time.Unix(sec, nsec).In(time.FixedZone(z.str(), offset))
-}
-
-// result builds a Result whose every member may be present.
-func (z *fuzzBytes) result() *Result {
-	r := &Result{Status: Status(z.str()), Stage: Stage(z.str()), Reason: Reason{z.str(), z.str()},
-		Detail: z.str(), Format: z.str(), PayloadKind: z.str()}
-	flags := z.uint32()
+// fuzzResult builds a Result whose every member may be present.
+func fuzzResult(z *fuzzinput.Reader) *Result {
+	r := &Result{Status: Status(z.String()), Stage: Stage(z.String()), Reason: Reason{z.String(), z.String()},
+		Detail: z.String(), Format: z.String(), PayloadKind: z.String()}
+	flags := z.Uint32()
 	if flags&1 != 0 {
-		switch z.byte() % 4 {
+		switch z.Byte() % 4 {
 		case 0:
 			r.Certificate = nativeCert()
-			r.Certificate.ID = z.str()
-			r.Certificate.Holder.Name.Family = z.str()
+			r.Certificate.ID = z.String()
+			r.Certificate.Holder.Name.Family = z.String()
 		case 1:
-			r.Certificate = only(int(z.byte() % 3))
+			r.Certificate = only(int(z.Byte() % 3))
 		case 2:
 			r.Certificate = &healthcert.Certificate{Events: []healthcert.Event{
-				&healthcert.Vaccination{Date: healthcert.Date{Year: int(z.byte()), Month: 1, Day: 6}}}}
+				&healthcert.Vaccination{Date: healthcert.Date{Year: int(z.Byte()), Month: 1, Day: 6}}}}
 		case 3:
-			r.Certificate = &healthcert.Certificate{IssuedAt: z.time()}
+			r.Certificate = &healthcert.Certificate{IssuedAt: z.Time()}
 		}
 	}
 	if flags&2 != 0 {
-		r.CertificateError = z.str()
+		r.CertificateError = z.String()
 	}
 	if flags&4 != 0 {
 		r.DCC = testca.SampleDCC()
-		r.DCC.Name.Family = z.str()
-		r.DCC.Vaccinations[0].ID = z.str()
+		r.DCC.Name.Family = z.String()
+		r.DCC.Vaccinations[0].ID = z.String()
 		if flags&8 != 0 {
-			r.DCC = &dcc.Payload{Version: z.str()}
+			r.DCC = &dcc.Payload{Version: z.String()}
 		}
 	}
 	if flags&16 != 0 {
-		r.Signer = &SignerInfo{Country: z.str(), KID: z.str(), Issuer: z.str(), Subject: z.str(), Algorithm: z.str(), Usage: z.str()}
+		r.Signer = &SignerInfo{Country: z.String(), KID: z.String(), Issuer: z.String(), Subject: z.String(), Algorithm: z.String(), Usage: z.String()}
 	}
-	r.Warnings = z.strs()
-	r.Notes = z.strs()
+	r.Warnings = z.Strings()
+	r.Notes = z.Strings()
 	if flags&32 != 0 {
-		r.Revocation = &Revocation{Batch: z.str(), Kind: z.str(), Reason: z.str(), Date: z.time()}
+		r.Revocation = &Revocation{Batch: z.String(), Kind: z.String(), Reason: z.String(), Date: z.Time()}
 	}
 	if flags&64 != 0 {
-		n := int(z.byte() % 4)
+		n := int(z.Byte() % 4)
 		r.Rules = make([]RuleOutcome, n)
 		for i := range r.Rules {
-			o := RuleOutcome{Identifier: z.str(), Version: z.str(), Type: z.str(), Country: z.str(), Result: z.str(), Detail: z.str()}
-			if k := int(z.byte() % 12); k > 0 {
+			o := RuleOutcome{Identifier: z.String(), Version: z.String(), Type: z.String(), Country: z.String(), Result: z.String(), Detail: z.String()}
+			if k := int(z.Byte() % 12); k > 0 {
 				o.Description = map[string]string{}
 				for range k - 1 {
-					o.Description[z.str()] = z.str()
+					o.Description[z.String()] = z.String()
 				}
 			}
 			r.Rules[i] = o
 		}
 	}
 	if flags&128 != 0 {
-		r.Encryption = &Encryption{Recipients: z.strs(), KID: z.str()}
+		r.Encryption = &Encryption{Recipients: z.Strings(), KID: z.String()}
 	}
 	return r
 }
@@ -625,7 +504,7 @@ func FuzzResultJSON(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := (&fuzzBytes{data}).result()
+		r := fuzzResult(fuzzinput.New(data))
 		want, err := referenceJSON(r)
 		if err == nil {
 			checkResultJSON(t, "fuzzed result", r)

@@ -272,6 +272,7 @@ func TestVerifyFailures(t *testing.T) {
 				tc.opts.Now = now
 			}
 			r := New(mapResolver(signers), tc.opts).Verify(tc.text)
+			checkResultJSON(t, tc.name, r)
 			if r.Status != tc.status || r.Stage != tc.stage {
 				t.Errorf("Verify() = %s at %s (%s), want %s at %s", r.Status, r.Stage, r.Detail, tc.status, tc.stage)
 			}

@@ -6,6 +6,7 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -113,3 +114,20 @@ func AppendFloat(dst []byte, f float64) ([]byte, error) {
 	}
 	return dst, nil
 }
+
+// AppendMarshal appends v as a json.Encoder with SetEscapeHTML(false)
+// writes it ('<', '>' and '&' as they are), without the encoder's
+// trailing newline. On error it returns dst unchanged.
+func AppendMarshal(dst []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return dst, err
+	}
+	out := buf.Bytes()
+	return out[:len(out)-1], nil
+}
+
+// Marshal is json.Marshal without HTML escaping: AppendMarshal(nil, v).
+func Marshal(v any) ([]byte, error) { return AppendMarshal(nil, v) }
