@@ -277,7 +277,7 @@ func TestFrontPipelined(t *testing.T) {
 // TestFrontRefusesBadHTTP: what is not a request gets a JSON refusal with
 // the right status, not a crash or silence.
 func TestFrontRefusesBadHTTP(t *testing.T) {
-	fx := newFrontFixture(t, `{"data_dir": "data", "rate_limit": -1, "max_upload_bytes": 100000, "read_header_timeout": "300ms"}`)
+	fx := newFrontFixture(t, `{"data_dir": "data", "rate_limit": -1, "max_upload_bytes": 100000, "read_header_timeout": "300ms", "read_timeout": "600ms"}`)
 	addr := serveFront(t, fx.svc)
 	for _, tc := range []struct {
 		name, request string
@@ -288,6 +288,7 @@ func TestFrontRefusesBadHTTP(t *testing.T) {
 		{"headers too large", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 20<<10) + "\r\n\r\n", 431, "headers_too_large"},
 		{"body too large", "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 10000000\r\n\r\n", 413, "too_large"},
 		{"slow headers", "GET /healthz HTTP/1.1\r\nHost: x\r\n", 408, "timeout"},
+		{"slow body", "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nHC1:", 408, "timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn, err := net.Dial("tcp", addr)
@@ -298,12 +299,18 @@ func TestFrontRefusesBadHTTP(t *testing.T) {
 			if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 				t.Fatal(err)
 			}
+			start := time.Now()
 			if _, err := io.WriteString(conn, tc.request); err != nil {
 				t.Fatal(err)
 			}
 			code, body := readAnswer(t, bufio.NewReader(conn))
 			if code != tc.code || !bytes.Contains(body, []byte(`"error":"`+tc.errCode+`"`)) {
 				t.Errorf("%d %s; want %d %s", code, body, tc.code, tc.errCode)
+			}
+			// A body has read_timeout from the end of its headers, not
+			// read_header_timeout (a deadline never fires early).
+			if d := time.Since(start); tc.name == "slow body" && d < 500*time.Millisecond {
+				t.Errorf("the slow body was cut after %v, before read_timeout (600ms)", d)
 			}
 		})
 	}
