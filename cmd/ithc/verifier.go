@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -30,10 +31,11 @@ const verifierUsage = `usage: ithc verifier serve|check|status|load ...
         verify a code, a photo or a PDF with a running verifier service
     ithc verifier status --url URL [--json]
         print the age and version of a running service's data
-    ithc verifier load [--duration 10s] [--connections N] [--json]
+    ithc verifier load [--duration 10s] [--connections N] [--pipeline N] [--client-process] [--json]
         measure the service on loopback: verifications per second through
         HTTP next to cores × the library's single-core rate, and the p99
-        latency at half that load
+        latency at half that load (--client-process: the client runs as a
+        second ithc process, "ithc verifier load-client")
 
 A minimal configuration (docs/verifier.md lists every field):
 
@@ -57,6 +59,9 @@ func runVerifier(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		return verifierServe(args[1:], stderr)
 	case "load":
 		return verifierLoad(args[1:], stdout, stderr)
+	case "load-client":
+		// The client process of "ithc verifier load" (loadgen.ServeClient).
+		return loadgen.ServeClient(stdin, stdout)
 	case "check":
 		return verifierCheck(args[1:], stdin, stdout, stderr)
 	case "status":
@@ -124,10 +129,11 @@ func verifierServe(args []string, stderr io.Writer) error {
 }
 
 func verifierLoad(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("verifier load", "ithc verifier load [--duration 10s] [--connections N] [--pipeline N] [--json]", stderr)
+	fs := newFlagSet("verifier load", "ithc verifier load [--duration 10s] [--connections N] [--pipeline N] [--client-process] [--json]", stderr)
 	duration := fs.Duration("duration", 10*time.Second, "time of the saturation rounds (the half-load phase takes half as long again)")
 	conns := fs.Int("connections", 0, "client connections (default 2 per core)")
 	pipeline := fs.Int("pipeline", 0, "requests each connection sends before reading their answers (default 16; 1: no pipelining)")
+	clientProcess := fs.Bool("client-process", false, "run the client as a second ithc process instead of in the service's process")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "print each round on standard error")
 	pos, err := parseFlags(fs, args)
@@ -142,6 +148,17 @@ func verifierLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	serviceGC()
 	o := loadgen.Options{Duration: *duration, Connections: *conns, Pipeline: *pipeline}
+	if *clientProcess {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("verifier load: the client process needs this program's path (or leave out --client-process): %w", err)
+		}
+		o.Client = func() *exec.Cmd {
+			cmd := exec.Command(exe, "verifier", "load-client")
+			cmd.Stderr = stderr
+			return cmd
+		}
+	}
 	if *verbose {
 		o.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}

@@ -21,8 +21,10 @@
 // it measures the sustained rate without pipelining (one request in
 // flight per connection), for comparison.
 //
-// The client runs on the same cores as the service: its cost is counted
-// against the service, which makes the ratio a lower bound.
+// The client runs on the same cores as the service, in a process of its
+// own when Options.Client says how to start one (ithc verifier load does),
+// else in the service's: either way its CPU time is counted against the
+// service, which makes the ratio a lower bound.
 package loadgen
 
 import (
@@ -35,6 +37,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -69,16 +72,27 @@ type Options struct {
 	Pipeline int
 	// Logf, when set, receives progress lines.
 	Logf func(format string, args ...any)
+	// Client, when set, returns the command of a client process (one
+	// that runs ServeClient on its standard input and output, such as
+	// "ithc verifier load-client"): the client then runs in a process of
+	// its own, as a load generator would, and its CPU time is added to
+	// the service's. Nil runs the client in this process.
+	Client func() *exec.Cmd
 }
 
 // Report is what Run measured.
 type Report struct {
-	// Cores is GOMAXPROCS.
+	// Cores is the number of cores the measurement may use: GOMAXPROCS
+	// as the process started, at most the CPUs. Procs is GOMAXPROCS
+	// during the run: twice Cores when the client shares the process.
 	Cores int `json:"cores"`
+	Procs int `json:"procs"`
 	// Connections is the number of client connections and Pipeline the
 	// requests each sends at once.
 	Connections int `json:"connections"`
 	Pipeline    int `json:"pipeline"`
+	// ClientProcess says the client ran in a process of its own.
+	ClientProcess bool `json:"client_process"`
 	// Rounds is the number of saturation rounds.
 	Rounds int `json:"rounds"`
 	// LibraryRate is the median single-core rate of verify.Verifier.Verify
@@ -145,7 +159,12 @@ func (r *Report) String() string {
 		return "NO"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "cores                          %d (connections %d, %d requests pipelined on each, rounds %d)\n", r.Cores, r.Connections, r.Pipeline, r.Rounds)
+	where := fmt.Sprintf("in the service's process, GOMAXPROCS %d", r.Procs)
+	if r.ClientProcess {
+		where = "in a process of its own"
+	}
+	fmt.Fprintf(&b, "cores                          %d (connections %d, %d requests pipelined on each, rounds %d; client %s)\n",
+		r.Cores, r.Connections, r.Pipeline, r.Rounds, where)
 	fmt.Fprintf(&b, "library verify, one core       %.0f verifications/s\n", r.LibraryRate)
 	fmt.Fprintf(&b, "floor: cores × library         %.0f verifications/s\n", r.Floor)
 	fmt.Fprintf(&b, "HTTP sustained                 %.0f verifications/s  ratio %.3f  target >= 0.80  met %s\n", r.Sustained, r.Ratio, yes(r.Ratio >= 0.8))
@@ -187,6 +206,20 @@ type Fixture struct {
 
 // Close stops the service and removes its data directory.
 func (f *Fixture) Close() error { return f.stop() }
+
+// answer is the service's answer to the fixture's code.
+func (f *Fixture) answer() ([]byte, error) {
+	host := strings.TrimPrefix(f.URL, "http://")
+	c, err := dial(host, request(host, f.Text), 1)
+	if err != nil {
+		return nil, err
+	}
+	defer c.conn.Close()
+	if err := c.do(1, nil); err != nil {
+		return nil, err
+	}
+	return c.body, nil
+}
 
 // NewFixture starts a verifier service on 127.0.0.1 (no rate limit, logs
 // discarded) over a fresh data directory holding one ES256 document
@@ -395,15 +428,8 @@ func libraryRate(v *verify.Verifier, text string, d time.Duration) (float64, tim
 }
 
 // saturate posts on every client as fast as answers come for d and
-// returns the rate.
+// returns the rate and the number of answers.
 func saturate(clients []*client, d time.Duration) (float64, int64, error) {
-	rate, n, _, err := saturateCPU(clients, d)
-	return rate, n, err
-}
-
-// saturateCPU is saturate, also returning the CPU time per request.
-func saturateCPU(clients []*client, d time.Duration) (float64, int64, time.Duration, error) {
-	c0, _ := cpuTime()
 	var n atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -422,12 +448,22 @@ func saturateCPU(clients []*client, d time.Duration) (float64, int64, time.Durat
 		})
 	}
 	wg.Wait()
-	rate := float64(n.Load()) / time.Since(start).Seconds()
-	var per time.Duration
-	if c1, ok := cpuTime(); ok && n.Load() > 0 {
-		per = (c1 - c0) / time.Duration(n.Load())
+	return float64(n.Load()) / time.Since(start).Seconds(), n.Load(), firstErr
+}
+
+// measure runs a phase on the driver and returns its result with the CPU
+// time per answer of this process and the client's together.
+func measure(d driver, p phase) (phaseResult, time.Duration, error) {
+	c0, _ := cpuTime()
+	res, err := d.run(p)
+	if err != nil {
+		return res, 0, err
 	}
-	return rate, n.Load(), per, firstErr
+	c1, ok := cpuTime()
+	if !ok || res.N == 0 {
+		return res, 0, nil
+	}
+	return res, (c1 - c0 + res.CPU) / time.Duration(res.N), nil
 }
 
 // openLoop offers rate requests per second for d, spread over the
@@ -476,14 +512,10 @@ func openLoop(clients []*client, rate float64, d time.Duration) ([]time.Duration
 }
 
 // bareHTTPCPU measures a bare server of the service's kind answering
-// every request with the service's answer to it, without verifying: the
-// CPU time per request of HTTP alone, with conns connections of the same
-// client pipelining depth requests.
-func bareHTTPCPU(f *Fixture, probe *client, conns, depth int, d time.Duration) (time.Duration, error) {
-	if err := probe.do(1, nil); err != nil {
-		return 0, err
-	}
-	answer := slices.Clone(probe.body)
+// every request with answer, the service's answer to it, without
+// verifying: the CPU time per request of HTTP alone, with the phase's
+// client.
+func bareHTTPCPU(d driver, p phase, answer []byte) (time.Duration, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -499,15 +531,8 @@ func bareHTTPCPU(f *Fixture, probe *client, conns, depth int, d time.Duration) (
 		}}
 	go srv.Serve(ln)
 	defer srv.Shutdown()
-	clients, closeAll, err := dialAll(ln.Addr().String(), request(ln.Addr().String(), f.Text), conns, depth)
-	if err != nil {
-		return 0, err
-	}
-	defer closeAll()
-	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
-		return 0, err
-	}
-	_, _, per, err := saturateCPU(clients, d)
+	p.Addr = ln.Addr().String()
+	_, per, err := measure(d, p)
 	return per, err
 }
 
@@ -540,7 +565,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	cores := runtime.GOMAXPROCS(0)
+	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	procs := cores
+	if o.Client == nil {
+		// The client and the service share this process. Each gets the
+		// runtime processors it would have in a process of its own, and
+		// the kernel shares the cores between them, as it would between
+		// two processes: with only cores processors, a client goroutine
+		// waits in the runtime's queue behind the service's goroutines
+		// (a pipelined batch runs for a millisecond without yielding),
+		// which adds milliseconds to the latencies measured, not to the
+		// service's. The floor stays cores × the library's rate.
+		procs = 2 * cores
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	}
 	if o.Connections <= 0 {
 		o.Connections = 2 * cores
 	}
@@ -553,22 +591,26 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer f.Close()
 	host := strings.TrimPrefix(f.URL, "http://")
-	req := request(host, f.Text)
-	clients, closeAll, err := dialAll(host, req, o.Connections, o.Pipeline)
-	if err != nil {
-		return nil, err
+	var d driver = inProcess{newClientSide(false)}
+	if o.Client != nil {
+		pd, err := startProcess(o.Client())
+		if err != nil {
+			return nil, err
+		}
+		d = pd
 	}
-	defer closeAll()
-	rep := &Report{Cores: cores, Connections: o.Connections, Pipeline: o.Pipeline}
-	// Warm up: connections, pools, the signer cache.
-	if _, _, err := saturate(clients, 200*time.Millisecond); err != nil {
-		return nil, err
-	}
+	defer d.close()
+	rep := &Report{Cores: cores, Procs: procs, Connections: o.Connections, Pipeline: o.Pipeline, ClientProcess: o.Client != nil}
 	const round = 2 * time.Second
 	rounds := max(1, int(o.Duration/round))
 	libTime, httpTime := round/4, round*3/4
 	if o.Duration < round {
 		libTime, httpTime = o.Duration/4, o.Duration*3/4
+	}
+	sat := phase{Addr: host, Text: f.Text, Conns: o.Connections, Depth: o.Pipeline, Duration: httpTime}
+	// Warm up: connections, pools, the signer cache.
+	if _, err := d.run(phase{Addr: host, Text: f.Text, Conns: o.Connections, Depth: o.Pipeline, Duration: 200 * time.Millisecond}); err != nil {
+		return nil, err
 	}
 	var libs, https, ratios, libCPU, httpCPU, cpuRatios []float64
 	for i := range rounds {
@@ -579,11 +621,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		h, n, hc, err := saturateCPU(clients, httpTime)
+		res, hc, err := measure(d, sat)
 		if err != nil {
 			return nil, err
 		}
-		rep.Requests += n
+		h := res.Rate
+		rep.Requests += res.N
 		libs, https, ratios = append(libs, lib), append(https, h), append(ratios, h/(float64(cores)*lib))
 		if lc > 0 && hc > 0 {
 			libCPU, httpCPU, cpuRatios = append(libCPU, float64(lc)), append(httpCPU, float64(hc)), append(cpuRatios, float64(lc)/float64(hc))
@@ -596,7 +639,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.LibraryCPU, rep.HTTPCPU, rep.CPURatio = time.Duration(median(libCPU)), time.Duration(median(httpCPU)), median(cpuRatios)
 	rep.Floor = float64(cores) * rep.LibraryRate
 	if rep.LibraryCPU > 0 {
-		bare, err := bareHTTPCPU(f, clients[0], o.Connections, o.Pipeline, min(2*time.Second, o.Duration/2))
+		answer, err := f.answer()
+		if err != nil {
+			return nil, err
+		}
+		bare, err := bareHTTPCPU(d, phase{Text: f.Text, Conns: o.Connections, Depth: o.Pipeline,
+			Duration: min(2*time.Second, o.Duration/2), Warmup: 200 * time.Millisecond}, answer)
 		if err != nil {
 			return nil, err
 		}
@@ -606,43 +654,34 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		logf("bare HTTP server: %v CPU per request", bare)
 	}
-	rep.HalfLoadRate = rep.Floor / 2
-	lat, achieved, err := openLoop(clients, rep.HalfLoadRate, max(o.Duration/2, time.Second))
+	open := sat
+	open.Duration = max(o.Duration/2, time.Second)
+	open.Rate = rep.Floor / 2
+	res, err := d.run(open)
 	if err != nil {
 		return nil, err
 	}
-	rep.Requests += int64(len(lat))
-	slices.Sort(lat)
-	rep.HalfLoadAchieved = achieved
-	rep.P50, rep.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
-	logf("half load: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfLoadRate, achieved, ms(rep.P50), ms(rep.P99))
-	rep.HalfSustainedRate = rep.Sustained / 2
-	lat, achieved, err = openLoop(clients, rep.HalfSustainedRate, max(o.Duration/2, time.Second))
-	if err != nil {
+	rep.Requests += res.N
+	rep.HalfLoadRate, rep.HalfLoadAchieved, rep.P50, rep.P99 = open.Rate, res.Rate, res.P50, res.P99
+	logf("half load: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfLoadRate, res.Rate, ms(rep.P50), ms(rep.P99))
+	open.Rate = rep.Sustained / 2
+	if res, err = d.run(open); err != nil {
 		return nil, err
 	}
-	rep.Requests += int64(len(lat))
-	slices.Sort(lat)
-	rep.HalfSustainedAchieved = achieved
-	rep.HalfSustainedP50, rep.HalfSustainedP99 = percentile(lat, 0.50), percentile(lat, 0.99)
-	logf("half the sustained rate: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfSustainedRate, achieved,
+	rep.Requests += res.N
+	rep.HalfSustainedRate, rep.HalfSustainedAchieved, rep.HalfSustainedP50, rep.HalfSustainedP99 = open.Rate, res.Rate, res.P50, res.P99
+	logf("half the sustained rate: offered %.0f/s, answered %.0f/s, p50 %.2f ms, p99 %.2f ms", rep.HalfSustainedRate, res.Rate,
 		ms(rep.HalfSustainedP50), ms(rep.HalfSustainedP99))
 	if o.Pipeline > 1 {
-		single, closeSingle, err := dialAll(host, req, 4*cores, 1)
+		single := sat
+		single.Conns, single.Depth, single.Warmup = 4*cores, 1, 200*time.Millisecond
+		res, err := d.run(single)
 		if err != nil {
 			return nil, err
 		}
-		defer closeSingle()
-		if _, _, err := saturate(single, 200*time.Millisecond); err != nil {
-			return nil, err
-		}
-		h, n, err := saturate(single, httpTime)
-		if err != nil {
-			return nil, err
-		}
-		rep.Requests += n
-		rep.Unpipelined, rep.UnpipelinedRatio = h, h/rep.Floor
-		logf("without pipelining: %.0f/s, ratio %.3f", h, rep.UnpipelinedRatio)
+		rep.Requests += res.N
+		rep.Unpipelined, rep.UnpipelinedRatio = res.Rate, res.Rate/rep.Floor
+		logf("without pipelining: %.0f/s, ratio %.3f", res.Rate, rep.UnpipelinedRatio)
 	}
 	return rep, nil
 }
