@@ -97,7 +97,7 @@ func (f *front) serve(ctx *fasthttp.RequestCtx) {
 		// net/http recovers a panicking handler; fasthttp does not.
 		if p := recover(); p != nil {
 			f.s.log.Error("request failed", "err", fmt.Sprint("panic: ", p))
-			f.refuse(ctx, "internal", refuse(http.StatusInternalServerError, "internal", "内部错误。", "internal error; the operator's log has the detail"))
+			f.refuse(ctx, "internal", errInternal)
 		}
 	}()
 	path := string(ctx.Path())
@@ -131,13 +131,15 @@ func (f *front) verifyText(ctx *fasthttp.RequestCtx) {
 		v, _ := url.ParseQuery(string(q))
 		var err error
 		if req, err = requestParams(v, req); err != nil {
-			f.refuse(ctx, "verify", err.(*apiError))
+			e := errInternal
+			errors.As(err, &e)
+			f.refuse(ctx, "verify", e)
 			return
 		}
 	}
 	body := ctx.PostBody()
 	if len(body) > limits.MaxVerifyTextBody {
-		f.refuse(ctx, "verify", refuse(http.StatusRequestEntityTooLarge, "too_large", "上传内容过大。", "the body exceeds %d bytes", limits.MaxVerifyTextBody))
+		f.refuse(ctx, "verify", errBodyTooLarge(limits.MaxVerifyTextBody))
 		return
 	}
 	req.Text = strings.TrimSpace(string(body))
@@ -151,7 +153,7 @@ func (f *front) verifyText(ctx *fasthttp.RequestCtx) {
 	if err != nil {
 		f.bufs.Put(buf)
 		f.s.log.Error("request failed", "route", "verify", "err", err)
-		f.refuse(ctx, "verify", refuse(http.StatusInternalServerError, "internal", "内部错误。", "internal error; the operator's log has the detail"))
+		f.refuse(ctx, "verify", errInternal)
 		return
 	}
 	setJSONHeaders(&ctx.Response.Header)

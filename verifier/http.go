@@ -100,6 +100,15 @@ func refuse(status int, code, zh, format string, args ...any) *apiError {
 // Retry-After: 1).
 var errRateLimited = refuse(http.StatusTooManyRequests, "rate_limited", "请求过于频繁，请稍后重试。", "too many requests from this address; try again in a moment")
 
+// errInternal is the answer when the service failed; the log has the
+// cause.
+var errInternal = refuse(http.StatusInternalServerError, "internal", "内部错误。", "internal error; the operator's log has the detail")
+
+// errBodyTooLarge is the answer to a body of more than max bytes.
+func errBodyTooLarge(max int64) *apiError {
+	return refuse(http.StatusRequestEntityTooLarge, "too_large", "上传内容过大。", "the body exceeds %d bytes", max)
+}
+
 // errNoInput is the answer to a request without a code.
 var errNoInput = refuse(http.StatusBadRequest, "no_input", "请提供二维码内容、图片或 PDF。", "no QR text, image or PDF in the request")
 
@@ -194,7 +203,7 @@ func (s *Service) instrument(route string, limited bool, h func(http.ResponseWri
 			var e *apiError
 			if !errors.As(err, &e) {
 				s.log.Error("request failed", "route", route, "err", err)
-				e = refuse(http.StatusInternalServerError, "internal", "内部错误。", "internal error; the operator's log has the detail")
+				e = errInternal
 			}
 			s.log.Info("request refused", "route", route, "status", e.Status, "error", e.Code)
 			_ = writeBody(sw, e.Status, "application/json", refusalJSON(e))
@@ -399,7 +408,7 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, refuse(http.StatusRequestEntityTooLarge, "too_large", "上传内容过大。", "the body exceeds %d bytes", max)
+			return nil, errBodyTooLarge(max)
 		}
 		return nil, refuse(http.StatusBadRequest, "bad_body", "请求内容读取失败。", "reading the body: %v", err)
 	}
