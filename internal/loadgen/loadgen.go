@@ -22,9 +22,11 @@
 // flight per connection), for comparison.
 //
 // The client runs on the same cores as the service, in a process of its
-// own when Options.Client says how to start one (ithc verifier load does),
-// else in the service's: either way its CPU time is counted against the
-// service, which makes the ratio a lower bound.
+// own when Options.Client says how to start one (ithc verifier load
+// --client-process does), else in the service's process, with twice as
+// many runtime processors as cores for the two of them: either way its CPU
+// time is counted against the service, which makes the ratio a lower
+// bound.
 package loadgen
 
 import (
