@@ -13,7 +13,9 @@ import (
 
 	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/store/open"
+	"github.com/ithc/ithc/revocation"
 	"github.com/ithc/ithc/trust"
+	"github.com/ithc/ithc/verify"
 )
 
 // copyDB copies a SQLite database and its WAL files to another name: a
@@ -158,4 +160,87 @@ func kids(st *trust.Store) string {
 		out = append(out, base64ID(s.KID))
 	}
 	return strings.Join(out, ",")
+}
+
+// After a restore and gateway.Advance, the revocation sync sees the new
+// epoch and downloads the whole list once: a batch the restore lost is
+// dropped (its certificate is no longer revoked), the batches the
+// verifier already held are kept without being fetched again, and later
+// syncs are incremental.
+func TestRestoreAdvanceRevocation(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gateway.db")
+	w := newWorld(t, "sqlite:"+db)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cfg.Listen = ln.Addr().String()
+	ln.Close()
+	conf, err := json.Marshal(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.cfgPath, conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cn := newCountry(t, "CN")
+	w.onboard(t, cn)
+	ctx := context.Background()
+	dsc := cn.pki.DSC
+	code := signCode(t, "CN", dsc, cn.pki.DSCKey)
+	g := w.spawn(t)
+	c := w.client(cn, g.url)
+	if _, err := c.UploadSigner(ctx, dsc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadRevocation(ctx, revBatch(t, cn, "kept", dsc, "UCI", revocation.HashOfUCI("someone else"))); err != nil {
+		t.Fatal(err)
+	}
+	g.cmd.Process.Kill()
+	g.cmd.Wait()
+	copyDB(t, db, db+".backup") // the nightly backup: the signer and batch "kept"
+
+	g = w.spawn(t)
+	c = w.client(cn, g.url)
+	if _, err := c.UploadRevocation(ctx, revBatch(t, cn, "lost", dsc, "UCI", revocation.HashOfUCI(sampleUCI))); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if res := w.syncAll(t, g.url, dir); res.Batches != 2 {
+		t.Fatalf("sync before the restore: %+v", res)
+	}
+	if r := verifyRevoked(t, dir, code); r.Status != verify.StatusRevoked {
+		t.Fatalf("before the restore: %s, want revoked by batch lost", r.Status)
+	}
+	seen := w.version(t)
+	g.cmd.Process.Kill()
+	g.cmd.Wait()
+
+	copyDB(t, db+".backup", db) // the disk is lost; the backup is restored
+	st, err := open.Store(ctx, w.cfg.StoreURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateway.Advance(ctx, st, seen, "restored", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	g = w.spawn(t)
+	c = w.client(cn, g.url)
+	if _, err := c.UploadRevocation(ctx, revBatch(t, cn, "new", dsc, "UCI", revocation.HashOfUCI("a third traveller"))); err != nil {
+		t.Fatal(err)
+	}
+	res := w.syncAll(t, g.url, dir)
+	if res.Incremental || res.Batches != 2 || res.Fetched != 1 || res.Removed != 1 {
+		t.Errorf("sync after the advance: %+v; want the whole list (a new epoch): batches kept and new, new alone fetched, lost removed", res)
+	}
+	if r := verifyRevoked(t, dir, code); r.Status != verify.StatusVerified {
+		t.Errorf("after the restore: %s (%s); the batch the restore lost still revokes", r.Status, r.Detail)
+	}
+	if _, err := c.UploadRevocation(ctx, revBatch(t, cn, "later", dsc, "UCI", revocation.HashOfUCI("a fourth traveller"))); err != nil {
+		t.Fatal(err)
+	}
+	if res := w.syncAll(t, g.url, dir); !res.Incremental || res.Fetched != 1 || res.Batches != 3 {
+		t.Errorf("next sync: %+v; want incremental, one batch fetched, three held", res)
+	}
 }

@@ -20,10 +20,13 @@ const StateFormat = "ithc-revocation-state/1"
 // State is what a verifier keeps of a gateway's revocation list: the
 // description of every batch it holds, and where and when it got them.
 // Saved as DIR/state.json beside DIR/batches/ID.bin (the batch bodies).
+// Epoch is the list's restore epoch at the last sync (trust.List.Epoch):
+// a list of another epoch makes the next sync download the whole list.
 type State struct {
 	Format  string       `json:"format"`
 	Source  string       `json:"source"`
 	Version int64        `json:"version"`
+	Epoch   int64        `json:"epoch,omitempty"`
 	ETag    string       `json:"etag,omitempty"`
 	Synced  time.Time    `json:"synced"`
 	Batches []StateBatch `json:"batches"`

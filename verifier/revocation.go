@@ -96,56 +96,25 @@ func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSy
 		}
 	}
 	base := strings.TrimRight(o.URL, "/")
-	u, err := url.Parse(base + "/v1/revocation/list")
-	if err != nil {
-		return nil, fmt.Errorf("verifier: revocation sync: URL %q: %w", o.URL, err)
-	}
-	if local.Version > 0 {
-		q := u.Query()
-		q.Set("since", strconv.FormatInt(local.Version, 10))
-		u.RawQuery = q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: revocation sync: %w", err)
-	}
-	if local.Version > 0 && local.ETag != "" {
-		req.Header.Set("If-None-Match", local.ETag)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: revocation sync: gateway unreachable, keeping the local copy: %w", err)
-	}
-	defer resp.Body.Close()
 	res := &RevocationSyncResult{Version: local.Version, Batches: len(local.Batches)}
 	for _, b := range local.Batches {
 		res.Entries += b.Count
 	}
-	switch resp.StatusCode {
-	case http.StatusNotModified:
-		return res, nil
-	case http.StatusOK:
-	default:
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, fmt.Errorf("verifier: revocation sync: gateway answered %s: %s; keeping the local copy", resp.Status, strings.TrimSpace(string(body)))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("verifier: revocation sync: reading the list: %w; keeping the local copy", err)
-	}
-	if len(data) > trust.MaxListBytes {
-		return nil, fmt.Errorf("verifier: revocation sync: the list exceeds %d bytes; keeping the local copy", trust.MaxListBytes)
-	}
 	t := now()
-	l, err := trust.VerifyList(data, o.Anchor, t)
+	l, data, etag, err := fetchRevocationList(ctx, client, base, local, o.Anchor, t, true)
+	if err == nil && l != nil && l.Since != 0 && l.Epoch != local.Epoch {
+		// The gateway was restored from a backup and advanced since the
+		// last sync (trust.List.Epoch): the changes since the local
+		// version say nothing of the batches the restore lost. Download
+		// the whole list once; batches whose body is unchanged are kept
+		// without being fetched again.
+		l, data, etag, err = fetchRevocationList(ctx, client, base, local, o.Anchor, t, false)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
+		return nil, err
 	}
-	if l.Since != 0 && l.Since != local.Version {
-		return nil, fmt.Errorf("verifier: revocation sync: asked for the changes since %d, got those since %d; keeping the local copy", local.Version, l.Since)
-	}
-	if l.Version < local.Version {
-		return nil, fmt.Errorf("verifier: revocation sync: the gateway's version %d is older than the local %d; keeping the local copy", l.Version, local.Version)
+	if l == nil { // not modified
+		return res, nil
 	}
 
 	// held: what the new copy will hold; a full list replaces everything.
@@ -202,7 +171,7 @@ func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSy
 	if err != nil {
 		return nil, fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
 	}
-	next := &revocation.State{Source: o.URL, Version: l.Version, ETag: resp.Header.Get("ETag"), Synced: t.UTC()}
+	next := &revocation.State{Source: o.URL, Version: l.Version, Epoch: l.Epoch, ETag: etag, Synced: t.UTC()}
 	for _, b := range fetch {
 		held[b.ID] = b
 	}
@@ -250,6 +219,67 @@ func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSy
 		res.Entries += b.Count
 	}
 	return res, nil
+}
+
+// fetchRevocationList downloads and checks the signed revocation list:
+// the changes since local's version when incremental and local has one,
+// else the whole list. A nil list means not modified.
+func fetchRevocationList(ctx context.Context, client *http.Client, base string, local *revocation.State, anchor *x509.Certificate,
+	t time.Time, incremental bool) (*trust.List, []byte, string, error) {
+	u, err := url.Parse(base + "/v1/revocation/list")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: URL %q: %w", base, err)
+	}
+	since := int64(0)
+	if incremental {
+		since = local.Version
+	}
+	if since > 0 {
+		q := u.Query()
+		q.Set("since", strconv.FormatInt(since, 10))
+		u.RawQuery = q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: %w", err)
+	}
+	if since > 0 && local.ETag != "" {
+		req.Header.Set("If-None-Match", local.ETag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: gateway unreachable, keeping the local copy: %w", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusNotModified:
+		if since > 0 {
+			return nil, nil, "", nil
+		}
+		return nil, nil, "", errors.New("verifier: revocation sync: the gateway answered 304 Not Modified to a request for the whole list; keeping the local copy")
+	case http.StatusOK:
+	default:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: gateway answered %s: %s; keeping the local copy", resp.Status, strings.TrimSpace(string(body)))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: reading the list: %w; keeping the local copy", err)
+	}
+	if len(data) > trust.MaxListBytes {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: the list exceeds %d bytes; keeping the local copy", trust.MaxListBytes)
+	}
+	l, err := trust.VerifyList(data, anchor, t)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
+	}
+	if l.Since != 0 && l.Since != since {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: asked for the changes since %d, got those since %d; keeping the local copy", since, l.Since)
+	}
+	if l.Version < local.Version {
+		return nil, nil, "", fmt.Errorf("verifier: revocation sync: the gateway's version %d is older than the local %d; keeping the local copy", l.Version, local.Version)
+	}
+	return l, data, resp.Header.Get("ETag"), nil
 }
 
 // batchAuthority is what authenticates a batch: the onboarded upload
