@@ -42,17 +42,19 @@ func copyDB(t *testing.T, from, to string) {
 // gateway.Advance to the version the verifier saw, the lists carry a new
 // epoch, and the verifier downloads the whole list once: it then holds
 // exactly what the gateway holds, whichever lost writes were made again.
-func TestRestoreAdvance(t *testing.T) {
+// restorableWorld is a world on a SQLite file (db) whose gateway listens
+// on a fixed port, so that a gateway restored from a backup answers at the
+// URL verifiers know.
+func restorableWorld(t *testing.T) (*world, string) {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "gateway.db")
 	w := newWorld(t, "sqlite:"+db)
-	// The restored gateway answers at the same URL as before: a fixed port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	w.cfg.Listen = ln.Addr().String()
 	ln.Close()
-	w.cfg.Listen = addr
 	conf, err := json.Marshal(w.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +62,11 @@ func TestRestoreAdvance(t *testing.T) {
 	if err := os.WriteFile(w.cfgPath, conf, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return w, db
+}
+
+func TestRestoreAdvance(t *testing.T) {
+	w, db := restorableWorld(t)
 	cn := newCountry(t, "CN")
 	w.onboard(t, cn)
 	ctx := context.Background()
@@ -168,21 +175,7 @@ func kids(st *trust.Store) string {
 // verifier already held are kept without being fetched again, and later
 // syncs are incremental.
 func TestRestoreAdvanceRevocation(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "gateway.db")
-	w := newWorld(t, "sqlite:"+db)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.cfg.Listen = ln.Addr().String()
-	ln.Close()
-	conf, err := json.Marshal(w.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(w.cfgPath, conf, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	w, db := restorableWorld(t)
 	cn := newCountry(t, "CN")
 	w.onboard(t, cn)
 	ctx := context.Background()
