@@ -23,7 +23,6 @@ import (
 	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/gateway/store"
-	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/gateway/store/storetest"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/internal/cms"
@@ -501,10 +500,7 @@ func base64ID(kid []byte) string { return base64.StdEncoding.EncodeToString(kid)
 // audit reads the audit log.
 func (w *world) audit(t *testing.T) []*store.AuditRecord {
 	t.Helper()
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	defer st.Close()
 	recs, err := st.Audit(context.Background(), store.AuditFilter{})
 	if err != nil {
@@ -670,15 +666,7 @@ func TestAcceptanceExport(t *testing.T) {
 	if _, err := w.client(cn, url).UploadSigner(context.Background(), cn.pki.DSC); err != nil {
 		t.Fatal(err)
 	}
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	g, err := gateway.FromConfig(w.cfg, st, openKey, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := w.gatewayCore(t)
 	out := t.TempDir()
 	if _, files, err := g.Export(context.Background(), out); err != nil || len(files) < 4 { // rules, revocation and encryption add theirs
 		t.Fatalf("export: %v, %v", files, err)
@@ -721,10 +709,7 @@ func TestAcceptanceOffboard(t *testing.T) {
 		if res, err := w.sync(t, url, dir); err != nil || res.Signers != 1 {
 			t.Fatalf("sync: %+v, %v", res, err)
 		}
-		st, err := open.Store(ctx, w.cfg.StoreURL())
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := w.openStore(t)
 		for _, c := range []*x509.Certificate{cn.pki.CSCA, cn.tlsCert} {
 			if _, err := gateway.Offboard(ctx, st, gateway.Thumbprint(c), time.Now()); err != nil {
 				t.Fatal(err)
@@ -763,10 +748,7 @@ func TestAcceptanceOffboard(t *testing.T) {
 func TestOnboardRefusals(t *testing.T) {
 	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
 	cn := newCountry(t, "CN")
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	defer st.Close()
 	now := time.Now()
 	other := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "other.db"))

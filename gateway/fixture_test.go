@@ -270,13 +270,20 @@ func selfSigned(t testing.TB, code, role string, eku []x509.ExtKeyUsage) (*x509.
 	return cert, key
 }
 
-// onboard records c's CSCA, upload and TLS certificates with the anchor key.
-func (w *world) onboard(t testing.TB, c *country) {
+// openStore opens the world's store; the caller closes it.
+func (w *world) openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := open.Store(context.Background(), w.cfg.StoreURL())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// onboard records c's CSCA, upload and TLS certificates with the anchor key.
+func (w *world) onboard(t testing.TB, c *country) {
+	t.Helper()
+	st := w.openStore(t)
 	defer st.Close()
 	for _, r := range []struct {
 		role string
@@ -345,10 +352,7 @@ func (w *world) httpClient() *http.Client {
 // version reads the store's version directly.
 func (w *world) version(t testing.TB) int64 {
 	t.Helper()
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	defer st.Close()
 	v, err := st.Version(context.Background())
 	if err != nil {
@@ -360,10 +364,7 @@ func (w *world) version(t testing.TB) int64 {
 // entries lists the store's entries of a kind, tombstones included.
 func (w *world) entries(t testing.TB, kind string) []*store.Entry {
 	t.Helper()
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	defer st.Close()
 	es, _, err := st.List(context.Background(), store.Filter{Kinds: []string{kind}, Deleted: true})
 	if err != nil {

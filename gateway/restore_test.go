@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ithc/ithc/gateway"
-	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/revocation"
 	"github.com/ithc/ithc/trust"
 	"github.com/ithc/ithc/verify"
@@ -105,10 +104,7 @@ func TestRestoreAdvance(t *testing.T) {
 	}
 
 	// The operator advances the store and the country makes its writes again.
-	st, err := open.Store(ctx, w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	if _, err := gateway.Advance(ctx, st, 3, "restored", time.Now()); err == nil {
 		t.Error("Advance below the store's version was accepted")
 	}
@@ -210,10 +206,7 @@ func TestRestoreAdvanceRevocation(t *testing.T) {
 	g.cmd.Wait()
 
 	copyDB(t, db+".backup", db) // the disk is lost; the backup is restored
-	st, err := open.Store(ctx, w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	if _, err := gateway.Advance(ctx, st, seen, "restored", time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -75,9 +75,9 @@ func (s *shcIssuer) batch(t testing.TB, c *country, id string, before time.Time,
 	return b
 }
 
-// verifySHC verifies a SMART card against the SMART keys given and the
-// revocation copy in dir.
-func verifySHC(t testing.TB, dir string, keys *shc.KeyStore, text string) *verify.Result {
+// verifySHC verifies a code against the trust list and the revocation copy
+// in dir and, for SMART Health Cards, the SMART keys given (none: nil).
+func verifySHC(t testing.TB, dir string, keys shc.KeyResolver, text string) *verify.Result {
 	t.Helper()
 	st, _, _, err := trust.LoadSynced(dir)
 	if err != nil {

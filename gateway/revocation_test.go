@@ -18,7 +18,6 @@ import (
 	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/client"
 	"github.com/ithc/ithc/gateway/store"
-	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/hc1"
 	"github.com/ithc/ithc/internal/limits"
 	"github.com/ithc/ithc/internal/testca"
@@ -43,6 +42,25 @@ func revBatch(t testing.TB, c *country, id string, dsc *x509.Certificate, typ st
 	return b
 }
 
+// signersUp onboards the countries on w, serves it, and uploads each
+// country's document signer; it returns the gateway's URL and a client
+// per country.
+func signersUp(t testing.TB, w *world, cs ...*country) (string, []*client.Client) {
+	t.Helper()
+	for _, c := range cs {
+		w.onboard(t, c)
+	}
+	url := w.serve(t)
+	clients := make([]*client.Client, len(cs))
+	for i, c := range cs {
+		clients[i] = w.client(c, url)
+		if _, err := clients[i].UploadSigner(context.Background(), c.pki.DSC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return url, clients
+}
+
 // syncAll syncs the trust list and the revocation data into dir.
 func (w *world) syncAll(t testing.TB, url, dir string) *verifier.RevocationSyncResult {
 	t.Helper()
@@ -60,19 +78,7 @@ func (w *world) syncAll(t testing.TB, url, dir string) *verifier.RevocationSyncR
 // dir.
 func verifyRevoked(t testing.TB, dir, text string) *verify.Result {
 	t.Helper()
-	st, _, _, err := trust.LoadSynced(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := verify.Options{ClockSkew: verify.DefaultClockSkew}
-	idx, _, err := verifier.LoadRevocation(dir, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if idx != nil {
-		opts.Revocation = idx
-	}
-	return verify.New(st, opts).Verify(text)
+	return verifySHC(t, dir, nil, text)
 }
 
 // A revoked certificate verifies before the revocation and as revoked
@@ -259,13 +265,9 @@ func TestRevocationRefusals(t *testing.T) {
 func TestRevocationExpiredDropped(t *testing.T) {
 	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
 	cn := newCountry(t, "CN")
-	w.onboard(t, cn)
-	url := w.serve(t)
-	cc := w.client(cn, url)
+	url, cs := signersUp(t, w, cn)
+	cc := cs[0]
 	ctx := context.Background()
-	if _, err := cc.UploadSigner(ctx, cn.pki.DSC); err != nil {
-		t.Fatal(err)
-	}
 	short := revBatch(t, cn, "short", cn.pki.DSC, "UCI", revocation.HashOfUCI(sampleUCI))
 	short.Expires = time.Now().Add(2 * time.Hour).Truncate(time.Second)
 	long := revBatch(t, cn, "long", cn.pki.DSC, "UCI", revocation.HashOfUCI("another"))
@@ -311,13 +313,9 @@ func TestRevocationExpiredDropped(t *testing.T) {
 func TestRevocationExportAndLiveIndex(t *testing.T) {
 	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
 	cn := newCountry(t, "CN")
-	w.onboard(t, cn)
-	url := w.serve(t)
-	cc := w.client(cn, url)
+	url, cs := signersUp(t, w, cn)
+	cc := cs[0]
 	ctx := context.Background()
-	if _, err := cc.UploadSigner(ctx, cn.pki.DSC); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := cc.UploadRevocation(ctx, revBatch(t, cn, "b1", cn.pki.DSC, "UCI", revocation.HashOfUCI(sampleUCI))); err != nil {
 		t.Fatal(err)
 	}
@@ -389,10 +387,7 @@ func TestRevocationExportAndLiveIndex(t *testing.T) {
 // (for Export).
 func (w *world) gatewayCore(t testing.TB) *gateway.Gateway {
 	t.Helper()
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	t.Cleanup(func() { st.Close() })
 	g, err := gateway.FromConfig(w.cfg, st, openKey, nil)
 	if err != nil {
@@ -407,13 +402,9 @@ func TestRevocationLargestBatch(t *testing.T) {
 	stores(t, func(t *testing.T, storeURL string) {
 		w := newWorld(t, storeURL)
 		cn := newCountry(t, "CN")
-		w.onboard(t, cn)
-		url := w.serve(t)
-		cc := w.client(cn, url)
+		url, cs := signersUp(t, w, cn)
+		cc := cs[0]
 		ctx := context.Background()
-		if _, err := cc.UploadSigner(ctx, cn.pki.DSC); err != nil {
-			t.Fatal(err)
-		}
 		entries := make([]revocation.Hash, limits.MaxRevocationBatchEntries)
 		buf := make([]byte, 16*len(entries))
 		rand.Read(buf)
@@ -444,16 +435,9 @@ func TestRevocationLargestBatch(t *testing.T) {
 func TestRevocationTamperedBatch(t *testing.T) {
 	w := newWorld(t, "sqlite:"+filepath.Join(t.TempDir(), "gateway.db"))
 	cn, fr := newCountry(t, "CN"), newCountry(t, "FR")
-	w.onboard(t, cn)
-	w.onboard(t, fr)
-	url := w.serve(t)
-	cc, fc := w.client(cn, url), w.client(fr, url)
+	_, cs := signersUp(t, w, cn, fr)
+	cc, fc := cs[0], cs[1]
 	ctx := context.Background()
-	for _, c := range []*country{cn, fr} {
-		if _, err := w.client(c, url).UploadSigner(ctx, c.pki.DSC); err != nil {
-			t.Fatal(err)
-		}
-	}
 	b1 := revBatch(t, cn, "b1", cn.pki.DSC, "UCI", revocation.HashOfUCI(sampleUCI))
 	if _, err := cc.UploadRevocation(ctx, b1); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ithc/ithc/gateway"
 	"github.com/ithc/ithc/gateway/store"
-	"github.com/ithc/ithc/gateway/store/open"
 	"github.com/ithc/ithc/healthcert"
 	"github.com/ithc/ithc/rules"
 	"github.com/ithc/ithc/verifier"
@@ -36,10 +35,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // plain HTTP, for verifiers.
 func ruleGateway(t *testing.T, w *world, clk *clock) (*gateway.Gateway, string) {
 	t.Helper()
-	st, err := open.Store(context.Background(), w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	t.Cleanup(func() { st.Close() })
 	listCert, err := gateway.LoadCertificate(filepath.Join(w.dir, gateway.FileListCert))
 	if err != nil {
@@ -223,10 +219,7 @@ func TestRuleVersionsApplyFromValidFrom(t *testing.T) {
 	// A rule of CN put in the store with a CMS of FR's upload certificate
 	// (as a compromised gateway could): the verifier leaves it out.
 	forged := ruleDoc(t, "CN", map[string]any{"Identifier": "VR-CN-0002", "ValidFrom": v1From.Format(time.RFC3339)})
-	st, err := open.Store(ctx, w.cfg.StoreURL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := w.openStore(t)
 	if err := st.Insert(ctx, &store.Entry{Kind: store.KindRule, ID: "VR-CN-0002/1.0.0", Country: "CN", Type: "Acceptance",
 		Thumbprint: sha256Of(forged), Data: forged, Signature: signedBy(t, w, fr, clk, forged)},
 		&store.AuditRecord{Time: clk.Now(), Action: "test.forge", Request: []byte("x")}); err != nil {
