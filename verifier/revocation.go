@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -226,52 +225,13 @@ func SyncRevocation(ctx context.Context, o RevocationSyncOptions) (*RevocationSy
 // else the whole list. A nil list means not modified.
 func fetchRevocationList(ctx context.Context, client *http.Client, base string, local *revocation.State, anchor *x509.Certificate,
 	t time.Time, incremental bool) (*trust.List, []byte, string, error) {
-	u, err := url.Parse(base + "/v1/revocation/list")
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: URL %q: %w", base, err)
-	}
 	since := int64(0)
 	if incremental {
 		since = local.Version
 	}
-	if since > 0 {
-		q := u.Query()
-		q.Set("since", strconv.FormatInt(since, 10))
-		u.RawQuery = q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: %w", err)
-	}
-	if since > 0 && local.ETag != "" {
-		req.Header.Set("If-None-Match", local.ETag)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: gateway unreachable, keeping the local copy: %w", err)
-	}
-	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusNotModified:
-		if since > 0 {
-			return nil, nil, "", nil
-		}
-		return nil, nil, "", errors.New("verifier: revocation sync: the gateway answered 304 Not Modified to a request for the whole list; keeping the local copy")
-	case http.StatusOK:
-	default:
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: gateway answered %s: %s; keeping the local copy", resp.Status, strings.TrimSpace(string(body)))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: reading the list: %w; keeping the local copy", err)
-	}
-	if len(data) > trust.MaxListBytes {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: the list exceeds %d bytes; keeping the local copy", trust.MaxListBytes)
-	}
-	l, err := trust.VerifyList(data, anchor, t)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("verifier: revocation sync: %w; keeping the local copy", err)
+	l, data, etag, err := fetchList(ctx, client, base, "/v1/revocation/list", since, local.ETag, anchor, t, "revocation sync")
+	if err != nil || l == nil {
+		return l, data, etag, err
 	}
 	if l.Since != 0 && l.Since != since {
 		return nil, nil, "", fmt.Errorf("verifier: revocation sync: asked for the changes since %d, got those since %d; keeping the local copy", since, l.Since)
@@ -279,7 +239,7 @@ func fetchRevocationList(ctx context.Context, client *http.Client, base string, 
 	if l.Version < local.Version {
 		return nil, nil, "", fmt.Errorf("verifier: revocation sync: the gateway's version %d is older than the local %d; keeping the local copy", l.Version, local.Version)
 	}
-	return l, data, resp.Header.Get("ETag"), nil
+	return l, data, etag, nil
 }
 
 // batchAuthority is what authenticates a batch: the onboarded upload

@@ -6,13 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ithc/ithc/rules"
@@ -76,7 +74,7 @@ func SyncRules(ctx context.Context, o SyncOptions) (*RulesSyncResult, error) {
 	}
 	uploads := trust.UploadsOf(&synced.List, o.Anchor)
 	res := &RulesSyncResult{}
-	l, err := fetchList(ctx, client, o.URL, "/v1/rules", o.Anchor, now())
+	l, _, _, err := fetchList(ctx, client, o.URL, "/v1/rules", 0, "", o.Anchor, now(), "sync /v1/rules")
 	if err != nil {
 		return nil, err
 	}
@@ -145,42 +143,13 @@ func checkRuleEntry(e *trust.ListEntry, uploads trust.Uploads) (*rules.Rule, err
 	return r, nil
 }
 
-// fetchList gets and verifies one signed list.
-func fetchList(ctx context.Context, client *http.Client, base, path string, anchor *x509.Certificate, now time.Time) (*trust.List, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync %s: %w", path, err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync %s: gateway unreachable, keeping the local copy: %w", path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, fmt.Errorf("verifier: sync %s: gateway answered %s: %s; keeping the local copy", path, resp.Status, strings.TrimSpace(string(body)))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync %s: %w; keeping the local copy", path, err)
-	}
-	if len(data) > trust.MaxListBytes {
-		return nil, fmt.Errorf("verifier: sync %s: the list exceeds %d bytes; keeping the local copy", path, trust.MaxListBytes)
-	}
-	l, err := trust.VerifyList(data, anchor, now)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync %s: %w; keeping the local copy", path, err)
-	}
-	return l, nil
-}
-
 // valueSetID is the form of a value-set entry ID (it names a file).
 var valueSetID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // fetchValueSets gets the gateway's value sets: file name to content, each
 // checked by valueset.Parse.
 func fetchValueSets(ctx context.Context, client *http.Client, base string, anchor *x509.Certificate, now time.Time) (map[string][]byte, []trust.ListProblem, error) {
-	l, err := fetchList(ctx, client, base, "/v1/valuesets", anchor, now)
+	l, _, _, err := fetchList(ctx, client, base, "/v1/valuesets", 0, "", anchor, now, "sync /v1/valuesets")
 	if err != nil {
 		return nil, nil, err
 	}

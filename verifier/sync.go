@@ -82,31 +82,12 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 			local = old
 		}
 	}
-	u, err := url.Parse(strings.TrimRight(o.URL, "/") + "/v1/trustlist")
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync: URL %q: %w", o.URL, err)
-	}
-	incremental := local.List.Version > 0
-	if incremental {
-		q := u.Query()
-		q.Set("since", strconv.FormatInt(local.List.Version, 10))
-		u.RawQuery = q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync: %w", err)
-	}
-	if incremental && local.ETag != "" {
-		req.Header.Set("If-None-Match", local.ETag)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync: gateway unreachable, keeping the local copy: %w", err)
-	}
-	defer resp.Body.Close()
 	res := &SyncResult{Version: local.List.Version}
-	switch resp.StatusCode {
-	case http.StatusNotModified:
+	l, data, etag, err := fetchList(ctx, client, o.URL, "/v1/trustlist", local.List.Version, local.ETag, o.Anchor, now(), "sync")
+	if err != nil {
+		return nil, err
+	}
+	if l == nil { // not modified
 		local.Synced = now().UTC()
 		if err := trust.SaveSynced(o.Dir, o.Anchor, local); err != nil {
 			return nil, err
@@ -114,21 +95,6 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 		// The copy was checked when it was received.
 		res.Signers, res.Problems = len(local.Signers), local.Problems
 		return res, nil
-	case http.StatusOK:
-	default:
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, fmt.Errorf("verifier: sync: gateway answered %s: %s; keeping the local copy", resp.Status, strings.TrimSpace(string(body)))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync: reading the list: %w; keeping the local copy", err)
-	}
-	if len(data) > trust.MaxListBytes {
-		return nil, fmt.Errorf("verifier: sync: the list exceeds %d bytes; keeping the local copy", trust.MaxListBytes)
-	}
-	l, err := trust.VerifyList(data, o.Anchor, now())
-	if err != nil {
-		return nil, fmt.Errorf("verifier: sync: %w; keeping the local copy", err)
 	}
 	// A static export ignores ?since and serves the full list: Merge
 	// handles both.
@@ -144,7 +110,7 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 	}
 	next.Source = o.URL
 	next.Synced = now().UTC()
-	next.ETag = resp.Header.Get("ETag")
+	next.ETag = etag
 	st, problems := trust.BuildStore(&next.List, o.Anchor)
 	next.Checked(st, problems)
 	if err := trust.SaveSynced(o.Dir, o.Anchor, &next); err != nil {
@@ -157,4 +123,53 @@ func Sync(ctx context.Context, o SyncOptions) (*SyncResult, error) {
 	res.Signers = st.Len()
 	res.Problems = problems
 	return res, nil
+}
+
+// fetchList gets and verifies the signed list at base+path: the changes
+// since the version since when it is positive (If-None-Match: etag when
+// given), else the whole list. A 304 Not Modified to an incremental
+// request gives a nil list. It returns the list, its bytes and its ETag;
+// what names the sync in errors ("sync", "revocation sync").
+func fetchList(ctx context.Context, client *http.Client, base, path string, since int64, etag string,
+	anchor *x509.Certificate, now time.Time, what string) (*trust.List, []byte, string, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/") + path)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: %s: URL %q: %w", what, base, err)
+	}
+	if since > 0 {
+		q := u.Query()
+		q.Set("since", strconv.FormatInt(since, 10))
+		u.RawQuery = q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: %s: %w", what, err)
+	}
+	if since > 0 && etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: %s: gateway unreachable, keeping the local copy: %w", what, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && since > 0:
+		return nil, nil, "", nil
+	case resp.StatusCode != http.StatusOK:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, nil, "", fmt.Errorf("verifier: %s: gateway answered %s: %s; keeping the local copy", what, resp.Status, strings.TrimSpace(string(body)))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, trust.MaxListBytes+1))
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: %s: reading the list: %w; keeping the local copy", what, err)
+	}
+	if len(data) > trust.MaxListBytes {
+		return nil, nil, "", fmt.Errorf("verifier: %s: the list exceeds %d bytes; keeping the local copy", what, trust.MaxListBytes)
+	}
+	l, err := trust.VerifyList(data, anchor, now)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("verifier: %s: %w; keeping the local copy", what, err)
+	}
+	return l, data, resp.Header.Get("ETag"), nil
 }
